@@ -1,0 +1,57 @@
+// The daemon's configuration (DESIGN.md §3), fully validated and resolved. Built once by
+// LoadConfig (config_loader.h); immutable afterwards and shared read-only. A reload
+// builds a new Config and swaps it in on the engine thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "handlers/business_calendar.h"
+#include "handlers/event_format.h"
+#include "handlers/sla_definition.h"
+#include "handlers/time.h"
+
+namespace handoff {
+
+struct KafkaConfig {
+  std::string brokers = "localhost:9092";
+  std::string group_id = "handoffd";
+  std::vector<std::string> topics;
+  std::map<std::string, std::string> properties;  // passed to librdkafka unchanged
+  std::string breach_topic;                       // empty: not produced
+  std::string dead_letter_topic;                  // empty: not produced
+};
+
+struct TimeConfig {
+  DurationMs lateness = 5 * kSecond;
+  DurationMs idle_timeout = 10 * kSecond;
+  DurationMs dedupe_window = kHour;
+  DurationMs retention = 7 * kDay;
+};
+
+struct CheckpointConfig {
+  std::string dir = "/var/lib/handoffd";
+  DurationMs interval = 10 * kSecond;
+};
+
+struct WebConfig {
+  std::string listen_address = ":9464";
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  KafkaConfig kafka;
+  EventFormat events;
+  TimeConfig time;
+  std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;
+  std::vector<SlaDefinition> slas;  // config order is the order rules apply in
+  CheckpointConfig checkpoint;
+  WebConfig web;
+};
+
+}  // namespace handoff

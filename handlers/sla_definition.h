@@ -1,0 +1,39 @@
+// One entry of the config's `slas:` list, resolved: conditions refer to attributes by
+// index and the calendar is a shared object. Immutable after config load.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handlers/calendar.h"
+#include "handlers/condition.h"
+#include "handlers/time.h"
+
+namespace handoff {
+
+struct TargetOverride {
+  Condition when;  // attributes only (types empty); evaluated on the start event
+  DurationMs target = 0;
+};
+
+struct SlaDefinition {
+  std::string name;  // [a-z][a-z0-9_]*, unique
+  std::string description;
+  std::string from;   // departments: label values
+  std::string to;
+  std::string owner;  // defaults to `to`
+  Condition start;
+  Condition stop;
+  std::optional<Condition> pause;
+  std::optional<Condition> resume;
+  std::optional<Condition> cancel;
+  DurationMs target = 0;                 // working time
+  std::vector<TargetOverride> targets;   // first match on the start event wins
+  std::vector<double> warn_at;           // sorted ascending, each in (0, 1)
+  std::string calendar_name;             // empty for 24x7
+  std::shared_ptr<const Calendar> calendar = AlwaysOpenCalendar::Shared();
+};
+
+}  // namespace handoff
