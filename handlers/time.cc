@@ -148,18 +148,13 @@ std::string FormatDuration(DurationMs d) {
 }
 
 std::string FormatSeconds(DurationMs d) {
-  std::string out = std::to_string(d / 1000);
-  int ms = static_cast<int>(d % 1000);
-  if (d < 0 && ms != 0) {
-    out = (d > -1000 ? "-" : "") + out;
-    ms = -ms;
-  }
+  std::uint64_t magnitude = d < 0 ? 0 - static_cast<std::uint64_t>(d) : d;
+  std::string out = (d < 0 ? "-" : "") + std::to_string(magnitude / 1000);
+  int ms = static_cast<int>(magnitude % 1000);
   if (ms == 0) return out;
-  std::array<char, 5> frac;
-  std::snprintf(frac.data(), frac.size(), ".%03d", ms);
-  std::string f(frac.data());
-  while (f.back() == '0') f.pop_back();
-  return out + f;
+  std::string frac{'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10)};
+  while (frac.back() == '0') frac.pop_back();
+  return out + frac;
 }
 
 }  // namespace handoff

@@ -1,0 +1,53 @@
+// A small streaming JSON writer for reports and API answers: objects, arrays, strings
+// (escaped), integers, seconds and RFC 3339 times. Pretty output indents by two spaces.
+// One writer per document; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "handlers/time.h"
+
+namespace handoff {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(bool pretty = false) : pretty_(pretty) {}
+
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(std::string_view key);  // inside an object, before each value
+
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Int(std::int64_t value);
+  JsonWriter& Number(double value);
+  JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+  JsonWriter& Seconds(DurationMs value);  // 7200001 -> 7200.001
+  JsonWriter& Time(TimeMs value);         // RFC 3339, or null for kNoTime
+
+  const std::string& str() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void BeforeValue();
+  void Open(char bracket);
+  void Close(char bracket);
+  void Newline();
+
+  bool pretty_;
+  std::string out_;
+  // Per open container: has it any element yet? Keys set after_key_ so the value that
+  // follows needs no comma.
+  std::vector<bool> has_elements_;
+  bool after_key_ = false;
+};
+
+// Appends `value` with JSON string escaping, without quotes.
+void AppendJsonEscaped(std::string& out, std::string_view value);
+
+}  // namespace handoff

@@ -1,0 +1,387 @@
+#include "handlers/sla_engine.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace handoff {
+
+std::string_view InstanceStateName(InstanceState state) {
+  switch (state) {
+    case InstanceState::kRunning: return "running";
+    case InstanceState::kPaused: return "paused";
+    case InstanceState::kOverdue: return "overdue";
+    case InstanceState::kMet: return "met";
+    case InstanceState::kBreached: return "breached";
+    case InstanceState::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string_view DecisionKindName(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kStarted: return "started";
+    case DecisionKind::kWarning: return "warning";
+    case DecisionKind::kBreached: return "breached";
+    case DecisionKind::kMet: return "met";
+    case DecisionKind::kCancelled: return "cancelled";
+    case DecisionKind::kResolved: return "resolved";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool IsOpen(InstanceState state) {
+  return state == InstanceState::kRunning || state == InstanceState::kPaused ||
+         state == InstanceState::kOverdue;
+}
+
+}  // namespace
+
+SlaEngine::SlaEngine(Slas slas, EngineOptions options)
+    : slas_(std::move(slas)), options_(options), open_counts_(slas_->size()) {
+  assert(slas_->size() < UINT16_MAX);
+}
+
+std::size_t SlaEngine::open_instances() const {
+  std::size_t total = 0;
+  for (const auto& c : open_counts_) total += c.running + c.paused + c.overdue;
+  return total;
+}
+
+SlaEngine::Admission SlaEngine::Offer(Event event, std::vector<Decision>& out) {
+  // Rule 8: an id is remembered while its event time is >= F - dedupe_window. The check
+  // reads the stored time, so when the sweep runs never changes an answer.
+  TimeMs remembered_since =
+      frontier_ == kNoTime ? kNoTime : frontier_ - options_.dedupe_window;
+  auto [seen, inserted] = seen_ids_.try_emplace(event.id, event.time);
+  if (!inserted) {
+    if (seen->second >= remembered_since) {
+      ++stats_.duplicate;
+      return Admission::kDuplicate;
+    }
+    seen->second = event.time;
+  }
+
+  // Rule 2: at or behind F, the event is late and applies at once as if at F.
+  if (frontier_ != kNoTime && event.time <= frontier_) {
+    ++stats_.late;
+    Apply(event, frontier_, out);
+    return Admission::kLate;
+  }
+  max_event_time_ = std::max(max_event_time_, event.time);
+  buffer_.emplace(event.time, std::move(event));
+  AdvanceFrontier(max_event_time_ - options_.lateness, out);
+  return Admission::kBuffered;
+}
+
+void SlaEngine::AdvanceFrontier(TimeMs candidate, std::vector<Decision>& out) {
+  TimeMs next = std::min(candidate, options_.frontier_cap);
+  if (frontier_ != kNoTime && next <= frontier_) return;
+  frontier_ = next;
+  Drain(out);
+  ForgetExpired();
+  if (seen_ids_.size() > 2 * seen_ids_after_sweep_ + 1024) SweepDedupe();
+}
+
+// Merges the reorder buffer and the timer index up to F: the earliest first, and an event
+// before a timer at the same instant (rule 6: a stop at the deadline is met). Applying an
+// event may schedule a timer that is already due; the loop picks it up in order.
+void SlaEngine::Drain(std::vector<Decision>& out) {
+  for (;;) {
+    bool event_due = !buffer_.empty() && buffer_.begin()->first <= frontier_;
+    bool timer_due = !timers_.empty() && timers_.Top().due <= frontier_;
+    if (event_due && (!timer_due || buffer_.begin()->first <= timers_.Top().due)) {
+      auto node = buffer_.extract(buffer_.begin());
+      Apply(node.mapped(), node.key(), out);
+    } else if (timer_due) {
+      TimerIndex::Timer timer = timers_.Top();
+      timers_.Pop();
+      FireTimer(timer.slot, timer.due, out);
+    } else {
+      return;
+    }
+  }
+}
+
+void SlaEngine::Apply(const Event& event, TimeMs at, std::vector<Decision>& out) {
+  ++stats_.applied;
+  auto order = orders_.find(event.key);
+  for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) ApplyToSla(sla, event, at, order, out);
+}
+
+// Rule 3: cancel, stop, pause, resume, start; the first that can act, acts. An event that
+// matches some condition but none that can act is ignored, once per (event, SLA).
+void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderIt& order,
+                           std::vector<Decision>& out) {
+  const SlaDefinition& def = (*slas_)[sla];
+  Slot slot = order == orders_.end() ? kNoSlot : order->second;
+  while (slot != kNoSlot && instances_[slot].sla != sla) slot = instances_[slot].next_in_order;
+  bool open = slot != kNoSlot && IsOpen(instances_[slot].state);
+  bool paused = open && instances_[slot].state == InstanceState::kPaused;
+  bool matched = false;
+
+  if (def.cancel && def.cancel->Matches(event)) {
+    matched = true;
+    if (open) {
+      Close(slot, InstanceState::kCancelled, at);
+      out.push_back(MakeDecision(DecisionKind::kCancelled, instances_[slot], at));
+      return;
+    }
+  }
+  if (def.stop.Matches(event)) {
+    matched = true;
+    if (open) {
+      bool breached = instances_[slot].breached_at != kNoTime;
+      Close(slot, breached ? InstanceState::kBreached : InstanceState::kMet, at);
+      out.push_back(MakeDecision(breached ? DecisionKind::kResolved : DecisionKind::kMet,
+                                 instances_[slot], at));
+      return;
+    }
+  }
+  if (def.pause && def.pause->Matches(event)) {
+    matched = true;
+    if (open && !paused) return Pause(slot, at);
+  }
+  if (def.resume && def.resume->Matches(event)) {
+    matched = true;
+    if (paused) return Resume(slot, at);
+  }
+  if (def.start.Matches(event)) {
+    matched = true;
+    if (!open) {
+      // An order enters the map when its first instance starts.
+      if (order == orders_.end()) order = orders_.emplace(event.key, kNoSlot).first;
+      Slot started = Start(sla, event, at, slot, &order->first);
+      if (slot == kNoSlot) {
+        instances_[started].next_in_order = order->second;
+        order->second = started;
+      }
+      out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at));
+      return;
+    }
+  }
+  if (matched) ++stats_.ignored;
+}
+
+SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse,
+                                 const std::string* key) {
+  const SlaDefinition& def = (*slas_)[sla];
+  std::uint32_t cycle = 1;
+  Slot next_in_order = kNoSlot;
+  if (reuse != kNoSlot) {
+    // Rule 1: the closed instance is remembered for `retention` after it closed.
+    const Instance& closed = instances_[reuse];
+    if (at < closed.ended_at + options_.retention) cycle = closed.cycle + 1;
+    next_in_order = closed.next_in_order;
+  }
+  Slot slot = reuse == kNoSlot ? AllocateSlot() : reuse;
+  DurationMs target = def.target;
+  for (const auto& override : def.targets) {
+    if (override.when.Matches(event)) {
+      target = override.target;
+      break;
+    }
+  }
+  instances_[slot] = Instance{
+      .started_at = at,
+      .running_since = at,
+      .elapsed_before = 0,
+      .deadline = def.calendar->AddWorkingTime(at, target),
+      .breached_at = kNoTime,
+      .ended_at = kNoTime,
+      .target = target,
+      .key = key,
+      .cycle = cycle,
+      .next_in_order = next_in_order,
+      .sla = sla,
+      .state = InstanceState::kRunning,
+      .warnings_fired = 0,
+  };
+  CountState(instances_[slot], +1);
+  ScheduleNextTimer(slot);
+  return slot;
+}
+
+void SlaEngine::Pause(Slot slot, TimeMs at) {
+  Instance& instance = instances_[slot];
+  CountState(instance, -1);
+  instance.elapsed_before = Elapsed(instance, at);
+  instance.running_since = at;
+  if (instance.breached_at == kNoTime) instance.deadline = kNoTime;  // rule 5
+  instance.state = InstanceState::kPaused;
+  CountState(instance, +1);
+  timers_.Cancel(slot);
+}
+
+void SlaEngine::Resume(Slot slot, TimeMs at) {
+  Instance& instance = instances_[slot];
+  CountState(instance, -1);
+  instance.running_since = at;
+  if (instance.breached_at == kNoTime) {
+    // Rule 5: a new deadline from the remaining target (never negative: a running
+    // instance breaches before its elapsed time can pass the target).
+    DurationMs remaining = std::max<DurationMs>(0, instance.target - instance.elapsed_before);
+    instance.deadline = (*slas_)[instance.sla].calendar->AddWorkingTime(at, remaining);
+    instance.state = InstanceState::kRunning;
+  } else {
+    instance.state = InstanceState::kOverdue;
+  }
+  CountState(instance, +1);
+  ScheduleNextTimer(slot);
+}
+
+void SlaEngine::Close(Slot slot, InstanceState outcome, TimeMs at) {
+  Instance& instance = instances_[slot];
+  CountState(instance, -1);
+  instance.elapsed_before = Elapsed(instance, at);
+  instance.running_since = at;
+  instance.ended_at = at;
+  instance.state = outcome;
+  timers_.Cancel(slot);
+  forget_queue_.push_back({at + options_.retention, slot, instance.cycle});
+}
+
+// A running instance before its breach has exactly one timer: its next unreached warning,
+// else its deadline. Paused and overdue instances have none.
+void SlaEngine::ScheduleNextTimer(Slot slot) {
+  const Instance& instance = instances_[slot];
+  if (instance.state != InstanceState::kRunning) return;
+  const SlaDefinition& def = (*slas_)[instance.sla];
+  TimeMs due = instance.deadline;
+  if (instance.warnings_fired < def.warn_at.size()) {
+    DurationMs work = WarningWork(instance, instance.warnings_fired) - instance.elapsed_before;
+    due = def.calendar->AddWorkingTime(instance.running_since, std::max<DurationMs>(0, work));
+  }
+  timers_.Schedule(slot, due);
+}
+
+void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
+  Instance& instance = instances_[slot];
+  const SlaDefinition& def = (*slas_)[instance.sla];
+  if (instance.warnings_fired < def.warn_at.size()) {
+    // Rule 7: each threshold once per instance.
+    Decision decision = MakeDecision(DecisionKind::kWarning, instance, due);
+    decision.threshold = def.warn_at[instance.warnings_fired];
+    ++instance.warnings_fired;
+    out.push_back(std::move(decision));
+    ScheduleNextTimer(slot);
+    return;
+  }
+  // Rule 6: breached at the deadline; final, and the instance stays open.
+  CountState(instance, -1);
+  instance.breached_at = due;
+  instance.state = InstanceState::kOverdue;
+  CountState(instance, +1);
+  out.push_back(MakeDecision(DecisionKind::kBreached, instance, due));
+}
+
+// Drops closed instances whose retention has passed (rule 1), unless their slot has been
+// reused by a newer cycle since.
+void SlaEngine::ForgetExpired() {
+  while (forget_head_ < forget_queue_.size() &&
+         forget_queue_[forget_head_].forget_at <= frontier_) {
+    Remembered r = forget_queue_[forget_head_++];
+    Instance& instance = instances_[r.slot];
+    if (IsOpen(instance.state) || instance.cycle != r.cycle ||
+        instance.ended_at + options_.retention != r.forget_at) {
+      continue;
+    }
+    auto order = orders_.find(*instance.key);
+    Slot* link = &order->second;
+    while (*link != r.slot) link = &instances_[*link].next_in_order;
+    *link = instance.next_in_order;
+    if (order->second == kNoSlot) orders_.erase(order);
+    instance.key = nullptr;
+    free_slots_.push_back(r.slot);
+  }
+  if (forget_head_ > 4096 && forget_head_ * 2 > forget_queue_.size()) {
+    forget_queue_.erase(forget_queue_.begin(), forget_queue_.begin() + forget_head_);
+    forget_head_ = 0;
+  }
+}
+
+void SlaEngine::SweepDedupe() {
+  TimeMs remembered_since = frontier_ - options_.dedupe_window;
+  std::erase_if(seen_ids_, [&](const auto& entry) { return entry.second < remembered_since; });
+  seen_ids_after_sweep_ = seen_ids_.size();
+}
+
+void SlaEngine::CountState(const Instance& instance, int delta) {
+  OpenCounts& counts = open_counts_[instance.sla];
+  switch (instance.state) {
+    case InstanceState::kRunning: counts.running += delta; break;
+    case InstanceState::kPaused: counts.paused += delta; break;
+    case InstanceState::kOverdue: counts.overdue += delta; break;
+    default: break;
+  }
+}
+
+DurationMs SlaEngine::Elapsed(const Instance& instance, TimeMs now) const {
+  if (instance.state == InstanceState::kPaused || !IsOpen(instance.state)) {
+    return instance.elapsed_before;
+  }
+  return instance.elapsed_before +
+         (*slas_)[instance.sla].calendar->WorkingTime(instance.running_since, now);
+}
+
+// The working time at which threshold i is reached: elapsed reaches a fractional
+// millisecond only at the next whole one.
+DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshold) const {
+  double work = (*slas_)[instance.sla].warn_at[threshold] * static_cast<double>(instance.target);
+  return static_cast<DurationMs>(std::ceil(work - 1e-6));
+}
+
+InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
+  return InstanceSnapshot{
+      .sla = instance.sla,
+      .key = *instance.key,
+      .cycle = instance.cycle,
+      .state = instance.state,
+      .started_at = instance.started_at,
+      .deadline = instance.deadline,
+      .breached_at = instance.breached_at,
+      .ended_at = instance.ended_at,
+      .elapsed = Elapsed(instance, now),
+      .target = instance.target,
+  };
+}
+
+Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at) const {
+  return Decision{.kind = kind, .at = at, .threshold = 0, .instance = Snapshot(instance, at)};
+}
+
+void SlaEngine::VisitOpenInstances(
+    const std::function<void(const InstanceSnapshot&)>& visit) const {
+  for (const auto& [key, first] : orders_) {
+    for (Slot slot = first; slot != kNoSlot; slot = instances_[slot].next_in_order) {
+      if (IsOpen(instances_[slot].state)) visit(Snapshot(instances_[slot], frontier_));
+    }
+  }
+}
+
+SlaEngine::Slot SlaEngine::AllocateSlot() {
+  if (!free_slots_.empty()) {
+    Slot slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  instances_.emplace_back();
+  return static_cast<Slot>(instances_.size() - 1);
+}
+
+std::size_t SlaEngine::MemoryBytes() const {
+  std::size_t bytes = instances_.capacity() * sizeof(Instance) + timers_.MemoryBytes() +
+                      free_slots_.capacity() * sizeof(Slot);
+  // An unordered_map node: the pair, a next pointer and the cached hash; plus a bucket.
+  constexpr std::size_t kNodeOverhead = 2 * sizeof(void*) + sizeof(std::size_t);
+  bytes += orders_.bucket_count() * sizeof(void*);
+  for (const auto& [key, slot] : orders_) {
+    bytes += sizeof(std::pair<const std::string, Slot>) + kNodeOverhead;
+    if (key.capacity() > 15) bytes += key.capacity() + 1;
+  }
+  return bytes;
+}
+
+}  // namespace handoff

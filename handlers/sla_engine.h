@@ -1,0 +1,146 @@
+// The SLA engine of one partition (DESIGN.md §5). It is passive: every call is given the
+// event or the frontier candidate, and appends what it decided to `out`. It never reads a
+// clock, arms a timer or does I/O, so a test moves time by calling AdvanceFrontier.
+// Not thread-safe: the engine thread owns it.
+//
+// The model: events wait in a reorder buffer until the frontier F passes them, then apply
+// in event-time order (ties in arrival order); timers (warnings, deadlines) fire when F
+// reaches them, after every event at or before their instant. An event that arrives at or
+// behind F is late and applies at once, as if it happened at F.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "handlers/decision.h"
+#include "handlers/event.h"
+#include "handlers/sla_definition.h"
+#include "handlers/timer_index.h"
+
+namespace handoff {
+
+struct EngineOptions {
+  DurationMs lateness = 5 * kSecond;
+  DurationMs dedupe_window = kHour;
+  DurationMs retention = 7 * kDay;
+  TimeMs frontier_cap = kEndOfTime;  // replay --as-of: F never passes it
+};
+
+struct EngineStats {
+  std::uint64_t applied = 0;    // includes late ones
+  std::uint64_t late = 0;
+  std::uint64_t duplicate = 0;
+  std::uint64_t ignored = 0;    // (event, SLA) pairs that matched but could not act
+};
+
+// Open instances of one SLA by state; indexes follow InstanceState's first three.
+struct OpenCounts {
+  std::uint64_t running = 0;
+  std::uint64_t paused = 0;
+  std::uint64_t overdue = 0;
+};
+
+class SlaEngine {
+ public:
+  using Slas = std::shared_ptr<const std::vector<SlaDefinition>>;
+  enum class Admission { kBuffered, kLate, kDuplicate };
+
+  SlaEngine(Slas slas, EngineOptions options);
+
+  // Takes an accepted (decoded) event. A duplicate is dropped; a late event applies now;
+  // otherwise it waits, and the frontier it moves releases whatever is due.
+  Admission Offer(Event event, std::vector<Decision>& out);
+
+  // Moves F to min(candidate, frontier_cap) if that is ahead, applying and firing what
+  // becomes due. The daemon passes wall clock - lateness once a partition is idle; replay
+  // passes its as-of time at the end.
+  void AdvanceFrontier(TimeMs candidate, std::vector<Decision>& out);
+
+  TimeMs frontier() const { return frontier_; }
+  const EngineStats& stats() const { return stats_; }
+  std::size_t pending() const { return buffer_.size(); }
+  std::size_t open_instances() const;
+  const OpenCounts& open_counts(std::size_t sla) const { return open_counts_[sla]; }
+  const std::vector<SlaDefinition>& slas() const { return *slas_; }
+
+  // Every open instance, as of the frontier, in no particular order.
+  void VisitOpenInstances(const std::function<void(const InstanceSnapshot&)>& visit) const;
+
+  // Approximate bytes of engine state (instances, keys, timers), for benchmarks.
+  std::size_t MemoryBytes() const;
+
+ private:
+  using Slot = TimerIndex::Slot;
+  static constexpr Slot kNoSlot = UINT32_MAX;
+
+  // 80 bytes; one per open instance and per remembered closed one.
+  struct Instance {
+    TimeMs started_at;
+    TimeMs running_since;   // start of the current running stretch
+    DurationMs elapsed_before;  // working time before running_since (all of it when closed)
+    TimeMs deadline;        // kNoTime while paused before a breach
+    TimeMs breached_at;
+    TimeMs ended_at;
+    DurationMs target;
+    const std::string* key;  // the node key in orders_, stable while the order exists
+    std::uint32_t cycle;
+    Slot next_in_order;      // the order's instances form a short list
+    std::uint16_t sla;
+    InstanceState state;
+    std::uint8_t warnings_fired;  // warn_at thresholds already reached, in order
+  };
+
+  void Drain(std::vector<Decision>& out);
+  void Apply(const Event& event, TimeMs at, std::vector<Decision>& out);
+  using OrderIt = std::unordered_map<std::string, TimerIndex::Slot>::iterator;
+  void ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderIt& order,
+                  std::vector<Decision>& out);
+  void FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out);
+  void ForgetExpired();
+  void SweepDedupe();
+
+  Slot Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse, const std::string* key);
+  void Pause(Slot slot, TimeMs at);
+  void Resume(Slot slot, TimeMs at);
+  void Close(Slot slot, InstanceState outcome, TimeMs at);
+  void ScheduleNextTimer(Slot slot);
+  void CountState(const Instance& instance, int delta);
+  DurationMs Elapsed(const Instance& instance, TimeMs now) const;
+  DurationMs WarningWork(const Instance& instance, std::size_t threshold) const;
+  InstanceSnapshot Snapshot(const Instance& instance, TimeMs now) const;
+  Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at) const;
+  Slot AllocateSlot();
+
+  Slas slas_;
+  EngineOptions options_;
+  TimeMs frontier_ = kNoTime;
+  TimeMs max_event_time_ = kNoTime;
+  EngineStats stats_;
+
+  // Reorder buffer: event time -> event; equal times keep arrival order.
+  std::multimap<TimeMs, Event> buffer_;
+
+  std::vector<Instance> instances_;  // slab, indexed by Slot
+  std::vector<Slot> free_slots_;
+  std::unordered_map<std::string, Slot> orders_;  // key -> first instance of that order
+  TimerIndex timers_;  // running instances before their breach: next warning or deadline
+  std::vector<OpenCounts> open_counts_;
+
+  struct Remembered {
+    TimeMs forget_at;
+    Slot slot;
+    std::uint32_t cycle;
+  };
+  std::vector<Remembered> forget_queue_;  // closed instances in close order (= forget order)
+  std::size_t forget_head_ = 0;
+
+  std::unordered_map<std::string, TimeMs> seen_ids_;  // event id -> event time
+  std::size_t seen_ids_after_sweep_ = 0;
+};
+
+}  // namespace handoff
