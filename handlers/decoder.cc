@@ -55,7 +55,7 @@ std::optional<TimeMs> ParseEpochText(std::string_view text, bool seconds) {
   std::int64_t whole = 0;
   size_t digits = 0;
   for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
-    if (whole > (kEndOfTime / 10000)) return std::nullopt;
+    if (whole > 1'000'000'000'000'000) return std::nullopt;
     whole = whole * 10 + (text[pos] - '0');
   }
   if (digits == 0) return std::nullopt;
@@ -92,15 +92,17 @@ Result<TimeMs, RejectReason> ParseTimeElement(simdjson::dom::element element, Ti
     return RejectReason::kBadTime;
   }
   if (format == TimeFormat::kRfc3339 || !element.is_number()) return RejectReason::kBadTime;
+  // Times beyond year 30000 or so are typos, and would overflow deadline arithmetic.
+  constexpr double kMaxAbsMillis = 1e15;
   double scale = format == TimeFormat::kEpochS ? 1000.0 : 1.0;
   std::int64_t whole;
   if (element.get_int64().get(whole) == simdjson::SUCCESS) {
-    if (std::abs(whole) > kEndOfTime / 1000 / 10000) return RejectReason::kBadTime;
-    return static_cast<TimeMs>(whole * scale);
+    if (std::abs(static_cast<double>(whole) * scale) > kMaxAbsMillis) return RejectReason::kBadTime;
+    return static_cast<TimeMs>(whole * static_cast<std::int64_t>(scale));
   }
   double value = element.get_double().value_unsafe();
   double millis = std::floor(value * scale + 1e-6);
-  if (!std::isfinite(millis) || std::abs(millis) > 1e15) return RejectReason::kBadTime;
+  if (!std::isfinite(millis) || std::abs(millis) > kMaxAbsMillis) return RejectReason::kBadTime;
   return static_cast<TimeMs>(millis);
 }
 
