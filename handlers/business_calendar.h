@@ -11,10 +11,6 @@
 #include "handlers/calendar.h"
 #include "handlers/result.h"
 
-namespace date {
-class time_zone;
-}
-
 namespace handoff {
 
 // [begin, end) in minutes after local midnight; end may be 1440 ("24:00").
@@ -39,10 +35,35 @@ class BusinessCalendar final : public Calendar {
   TimeMs AddWorkingTime(TimeMs from, DurationMs work) const override;
 
  private:
-  explicit BusinessCalendar(const CalendarSpec& spec, const date::time_zone* zone);
+  // A stretch of instants with one UTC offset, precomputed from the tz database in
+  // Create(). Local times in [owned_begin, owned_end) first occur in this stretch, so
+  // they resolve to `local - offset`; a local time owned by no stretch is in a DST gap.
+  struct Segment {
+    TimeMs begin = 0;        // first instant with this offset
+    DurationMs offset = 0;   // local minus UTC
+    TimeMs owned_begin = 0;  // local ms since 1970-01-01T00:00 (local)
+    TimeMs owned_end = 0;
+  };
+  struct Interval {
+    DurationMs begin = 0;  // ms after local midnight
+    DurationMs end = 0;
+  };
+  struct DayWalk;
 
-  CalendarSpec spec_;
-  const date::time_zone* zone_;
+  BusinessCalendar(const CalendarSpec& spec, std::vector<Segment> segments);
+
+  std::size_t SegmentAt(TimeMs instant) const;
+  std::size_t SegmentOwning(TimeMs local) const;
+  TimeMs Resolve(TimeMs local) const;  // DESIGN.md §5 rule 4: gap -> its end, ambiguous -> first
+  DayWalk StartWalk(TimeMs from) const;
+
+  std::string timezone_;
+  std::array<std::vector<Interval>, 7> hours_;  // sorted, merged when touching
+  std::array<DurationMs, 7> day_work_{};        // nominal: a day without a DST change
+  DurationMs week_work_ = 0;
+  std::vector<std::int64_t> holidays_;          // sorted, unique local days
+  std::vector<DurationMs> holiday_work_before_; // [i] = nominal work of holidays_[0..i)
+  std::vector<Segment> segments_;               // by begin; [0] from the far past
 };
 
 }  // namespace handoff

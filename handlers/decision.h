@@ -30,6 +30,8 @@ struct InstanceSnapshot {
 
 enum class DecisionKind : std::uint8_t {
   kStarted,
+  kPaused,
+  kResumed,
   kWarning,    // `threshold` says which warn_at fraction
   kBreached,   // at the deadline
   kMet,        // stopped at or before the deadline
@@ -42,6 +44,7 @@ struct Decision {
   DecisionKind kind = DecisionKind::kStarted;
   TimeMs at = 0;           // event time of the decision
   double threshold = 0;    // for kWarning
+  std::string event_id;    // the event that caused it; empty for warnings and breaches
   InstanceSnapshot instance;
 };
 

@@ -53,6 +53,8 @@ void ReplayReport::Record(const std::vector<Decision>& decisions) {
     SlaTotals& totals = totals_[d.instance.sla];
     switch (d.kind) {
       case DecisionKind::kStarted: ++totals.started; break;
+      case DecisionKind::kPaused:
+      case DecisionKind::kResumed:
       case DecisionKind::kWarning: break;
       case DecisionKind::kBreached: ++totals.breached; break;
       case DecisionKind::kMet:

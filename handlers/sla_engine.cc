@@ -21,6 +21,8 @@ std::string_view InstanceStateName(InstanceState state) {
 std::string_view DecisionKindName(DecisionKind kind) {
   switch (kind) {
     case DecisionKind::kStarted: return "started";
+    case DecisionKind::kPaused: return "paused";
+    case DecisionKind::kResumed: return "resumed";
     case DecisionKind::kWarning: return "warning";
     case DecisionKind::kBreached: return "breached";
     case DecisionKind::kMet: return "met";
@@ -40,8 +42,16 @@ bool IsOpen(InstanceState state) {
 }  // namespace
 
 SlaEngine::SlaEngine(Slas slas, EngineOptions options)
-    : slas_(std::move(slas)), options_(options), open_counts_(slas_->size()) {
+    : slas_(std::move(slas)),
+      options_(options),
+      open_counts_(slas_->size()),
+      open_breaches_(slas_->size()) {
   assert(slas_->size() < UINT16_MAX);
+}
+
+TimeMs SlaEngine::EarliestOpenBreach(std::size_t sla) const {
+  const auto& breaches = open_breaches_[sla];
+  return breaches.empty() ? kNoTime : *breaches.begin();
 }
 
 std::size_t SlaEngine::open_instances() const {
@@ -126,7 +136,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
     matched = true;
     if (open) {
       Close(slot, InstanceState::kCancelled, at);
-      out.push_back(MakeDecision(DecisionKind::kCancelled, instances_[slot], at));
+      out.push_back(MakeDecision(DecisionKind::kCancelled, instances_[slot], at, event.id));
       return;
     }
   }
@@ -136,17 +146,25 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
       bool breached = instances_[slot].breached_at != kNoTime;
       Close(slot, breached ? InstanceState::kBreached : InstanceState::kMet, at);
       out.push_back(MakeDecision(breached ? DecisionKind::kResolved : DecisionKind::kMet,
-                                 instances_[slot], at));
+                                 instances_[slot], at, event.id));
       return;
     }
   }
   if (def.pause && def.pause->Matches(event)) {
     matched = true;
-    if (open && !paused) return Pause(slot, at);
+    if (open && !paused) {
+      Pause(slot, at);
+      out.push_back(MakeDecision(DecisionKind::kPaused, instances_[slot], at, event.id));
+      return;
+    }
   }
   if (def.resume && def.resume->Matches(event)) {
     matched = true;
-    if (paused) return Resume(slot, at);
+    if (paused) {
+      Resume(slot, at);
+      out.push_back(MakeDecision(DecisionKind::kResumed, instances_[slot], at, event.id));
+      return;
+    }
   }
   if (def.start.Matches(event)) {
     matched = true;
@@ -158,7 +176,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
         instances_[started].next_in_order = order->second;
         order->second = started;
       }
-      out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at));
+      out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at, event.id));
       return;
     }
   }
@@ -240,6 +258,10 @@ void SlaEngine::Close(Slot slot, InstanceState outcome, TimeMs at) {
   instance.ended_at = at;
   instance.state = outcome;
   timers_.Cancel(slot);
+  if (instance.breached_at != kNoTime) {
+    auto& breaches = open_breaches_[instance.sla];
+    breaches.erase(breaches.find(instance.breached_at));
+  }
   forget_queue_.push_back({at + options_.retention, slot, instance.cycle});
 }
 
@@ -272,6 +294,7 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   // Rule 6: breached at the deadline; final, and the instance stays open.
   CountState(instance, -1);
   instance.breached_at = due;
+  open_breaches_[instance.sla].insert(due);
   instance.state = InstanceState::kOverdue;
   CountState(instance, +1);
   out.push_back(MakeDecision(DecisionKind::kBreached, instance, due));
@@ -348,8 +371,13 @@ InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const
   };
 }
 
-Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at) const {
-  return Decision{.kind = kind, .at = at, .threshold = 0, .instance = Snapshot(instance, at)};
+Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
+                                 std::string_view event_id) const {
+  return Decision{.kind = kind,
+                  .at = at,
+                  .threshold = 0,
+                  .event_id = std::string(event_id),
+                  .instance = Snapshot(instance, at)};
 }
 
 void SlaEngine::VisitOpenInstances(

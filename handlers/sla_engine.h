@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -66,6 +67,12 @@ class SlaEngine {
   std::size_t pending() const { return buffer_.size(); }
   std::size_t open_instances() const;
   const OpenCounts& open_counts(std::size_t sla) const { return open_counts_[sla]; }
+  // The earliest breached_at among the SLA's open instances (overdue or paused after a
+  // breach), or kNoTime: F minus this is how far past its deadline the worst one is.
+  TimeMs EarliestOpenBreach(std::size_t sla) const;
+  // When the next warning or deadline is due (kNoTime if none): the daemon's wall-clock
+  // timer wakes at this + lateness to move an idle partition's frontier.
+  TimeMs NextTimerDue() const { return timers_.empty() ? kNoTime : timers_.Top().due; }
   const std::vector<SlaDefinition>& slas() const { return *slas_; }
 
   // Every open instance, as of the frontier, in no particular order.
@@ -113,7 +120,8 @@ class SlaEngine {
   DurationMs Elapsed(const Instance& instance, TimeMs now) const;
   DurationMs WarningWork(const Instance& instance, std::size_t threshold) const;
   InstanceSnapshot Snapshot(const Instance& instance, TimeMs now) const;
-  Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at) const;
+  Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
+                        std::string_view event_id = {}) const;
   Slot AllocateSlot();
 
   Slas slas_;
@@ -130,6 +138,7 @@ class SlaEngine {
   std::unordered_map<std::string, Slot> orders_;  // key -> first instance of that order
   TimerIndex timers_;  // running instances before their breach: next warning or deadline
   std::vector<OpenCounts> open_counts_;
+  std::vector<std::multiset<TimeMs>> open_breaches_;  // per SLA: breached_at of open ones
 
   struct Remembered {
     TimeMs forget_at;
