@@ -49,6 +49,7 @@ struct Config {
   EventFormat events;
   TimeConfig time;
   std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;
+  std::map<std::string, CalendarSpec> calendar_specs;  // as written, for summaries
   std::vector<SlaDefinition> slas;  // config order is the order rules apply in
   CheckpointConfig checkpoint;
   WebConfig web;

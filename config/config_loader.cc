@@ -1,0 +1,314 @@
+// Walks the YAML file with MapReader section by section (the calendar and SLA sections
+// live in calendar_reader.cc and sla_reader.cc). Every problem is recorded and the walk
+// goes on, so one run of `check-config` shows them all. yaml-cpp reports syntax errors by
+// throwing; the throw is caught here and becomes an error with its position.
+#include "config/config_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "config/config_sections.h"
+#include "config/yaml_reader.h"
+
+namespace handoff {
+namespace {
+
+std::vector<std::string> SplitTopics(const std::string& text) {
+  std::vector<std::string> topics;
+  std::stringstream in(text);
+  for (std::string topic; std::getline(in, topic, ',');) {
+    topic.erase(0, topic.find_first_not_of(' '));
+    topic.erase(topic.find_last_not_of(' ') + 1);
+    topics.push_back(topic);
+  }
+  return topics;
+}
+
+// `topics:` from the file, or HANDOFF_KAFKA_TOPICS as a comma list.
+void ReadTopics(MapReader& kafka, std::vector<std::string>* out) {
+  LoadContext& ctx = kafka.ctx();
+  std::string path = kafka.PathOf("topics");
+  std::vector<Scalar> topics;
+  auto entry = kafka.Get("topics");
+  bool quiet = kafka.quiet();  // a wrong kind was reported already
+  if (auto env = ctx.FromEnv(path)) {
+    for (const std::string& topic : SplitTopics(env->text)) topics.push_back({topic, env->origin});
+  } else if (entry) {
+    auto list = ReadStringList(ctx, entry->value, path, /*allow_single=*/true);
+    quiet = quiet || !list;
+    topics = list.value_or(topics);
+  }
+  for (const Scalar& topic : topics) {
+    if (topic.text.empty()) {
+      ctx.Error(topic.origin, path, "a topic name must not be empty");
+    } else if (std::find(out->begin(), out->end(), topic.text) != out->end()) {
+      ctx.Error(topic.origin, path, "topic \"" + topic.text + "\" is listed twice");
+    } else {
+      out->push_back(topic.text);
+    }
+  }
+  if (topics.empty() && !quiet) {
+    ctx.Error(entry ? LoadContext::OriginOf(entry->value) : kafka.origin(), path,
+              "needs at least one topic");
+  }
+}
+
+// The whole file, or nullopt with a reason in *error.
+std::optional<std::string> ReadFileText(const std::string& path, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    *error = "read failed";
+    return std::nullopt;
+  }
+  return content;
+}
+
+// librdkafka properties, with `<name>_file: PATH` replaced by `<name>: <file content>`.
+void ReadProperties(MapReader& properties, std::map<std::string, std::string>* out) {
+  constexpr std::string_view kFileSuffix = "_file";
+  const auto& entries = properties.Entries();
+  for (const MapReader::Entry& entry : entries) {
+    auto value = properties.ScalarOf(entry);
+    if (!value) continue;
+    std::string path = properties.PathOf(entry.key);
+    bool is_file = entry.key.size() > kFileSuffix.size() && entry.key.ends_with(kFileSuffix);
+    if (!is_file) {
+      (*out)[entry.key] = value->text;
+      continue;
+    }
+    std::string name = entry.key.substr(0, entry.key.size() - kFileSuffix.size());
+    if (std::any_of(entries.begin(), entries.end(), [&](auto& e) { return e.key == name; })) {
+      properties.ctx().Error(value->origin, path,
+                             "give `" + name + "` or `" + entry.key + "`, not both");
+      continue;
+    }
+    std::string error;
+    if (auto secret = ReadFileText(value->text, &error)) {
+      // Files written by `echo` or editors end in a newline that is not part of the secret.
+      if (secret->ends_with('\n')) secret->pop_back();
+      (*out)[name] = *secret;
+    } else {
+      properties.ctx().Error(value->origin, path,
+                             "cannot read secret file \"" + value->text + "\": " + error);
+    }
+  }
+}
+
+void ReadKafka(MapReader& root, KafkaConfig* kafka) {
+  MapReader reader = root.Child("kafka");
+  ReadNonEmptyString(reader, "brokers", &kafka->brokers);
+  ReadNonEmptyString(reader, "group_id", &kafka->group_id);
+  ReadTopics(reader, &kafka->topics);
+  MapReader properties = reader.Child("properties");
+  ReadProperties(properties, &kafka->properties);
+  ReadString(reader, "breach_topic", &kafka->breach_topic);
+  ReadString(reader, "dead_letter_topic", &kafka->dead_letter_topic);
+  reader.RejectUnknownKeys();
+}
+
+// The field pointers default to CloudEvents' attributes (DESIGN.md §3). For plain JSON
+// they default to the same names at the top level, except the key, which is read from
+// "/key" (and falls back to the Kafka message key when that is absent).
+void ReadEvents(MapReader& root, Declared* declared, EventFormat* events) {
+  MapReader reader = root.Child("events");
+  ReadChoice<PayloadFormat>(
+      reader, "format", {{"cloudevents", PayloadFormat::kCloudEvents}, {"json", PayloadFormat::kJson}},
+      &events->format);
+  if (events->format == PayloadFormat::kJson) events->key_pointer = "/key";
+  MapReader fields = reader.Child("fields");
+  ReadPointer(fields, "id", &events->id_pointer);
+  ReadPointer(fields, "type", &events->type_pointer);
+  ReadPointer(fields, "time", &events->time_pointer);
+  ReadPointer(fields, "key", &events->key_pointer);
+  fields.RejectUnknownKeys();
+  ReadChoice<TimeFormat>(reader, "time_format",
+                         {{"rfc3339", TimeFormat::kRfc3339},
+                          {"epoch_ms", TimeFormat::kEpochMs},
+                          {"epoch_s", TimeFormat::kEpochS}},
+                         &events->time_format);
+  MapReader attributes = reader.Child("attributes");
+  for (const MapReader::Entry& entry : attributes.Entries()) {
+    std::string path = attributes.PathOf(entry.key);
+    if (entry.key.empty()) {
+      attributes.ctx().ErrorAt(entry.key_node, path, "an attribute name must not be empty");
+      continue;
+    }
+    auto pointer = attributes.ScalarOf(entry);
+    if (!pointer) {
+      if (entry.value.IsNull()) attributes.ctx().ErrorAt(entry.key_node, path, "needs a JSON pointer");
+      continue;
+    }
+    if (!CheckPointer(attributes.ctx(), *pointer, path)) continue;
+    declared->attributes[entry.key] = events->attributes.size();
+    events->attributes.push_back({entry.key, pointer->text});
+  }
+  reader.RejectUnknownKeys();
+}
+
+void ReadTime(MapReader& root, TimeConfig* time) {
+  MapReader reader = root.Child("time");
+  ReadDuration(reader, "lateness", &time->lateness, Bound::kNonNegative);
+  ReadDuration(reader, "idle_timeout", &time->idle_timeout, Bound::kPositive);
+  ReadDuration(reader, "dedupe_window", &time->dedupe_window, Bound::kNonNegative);
+  ReadDuration(reader, "retention", &time->retention, Bound::kNonNegative);
+  reader.RejectUnknownKeys();
+}
+
+void ReadCheckpoint(MapReader& root, CheckpointConfig* checkpoint) {
+  MapReader reader = root.Child("checkpoint");
+  ReadNonEmptyString(reader, "dir", &checkpoint->dir);
+  ReadDuration(reader, "interval", &checkpoint->interval, Bound::kPositive);
+  reader.RejectUnknownKeys();
+}
+
+// host:port, where host may be empty (all interfaces), a name, an IPv4 address or a
+// bracketed IPv6 address, and port is 0..65535 (0 picks a free port).
+bool IsListenAddress(std::string_view address) {
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = address.substr(0, colon);
+  std::string_view port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(std::string(port)) > 65535) {
+    return false;
+  }
+  if (host.starts_with('[')) return host.size() > 2 && host.ends_with(']');
+  return host.find_first_of(":[] /") == std::string_view::npos;
+}
+
+// $2a$, $2b$ or $2y$, a two-digit cost, then 53 characters of bcrypt's base64.
+bool IsBcryptHash(std::string_view hash) {
+  if (hash.size() != 60 || !(hash.starts_with("$2a$") || hash.starts_with("$2b$") ||
+                             hash.starts_with("$2y$"))) {
+    return false;
+  }
+  auto base64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/'; };
+  return std::isdigit(static_cast<unsigned char>(hash[4])) &&
+         std::isdigit(static_cast<unsigned char>(hash[5])) && hash[6] == '$' &&
+         std::all_of(hash.begin() + 7, hash.end(), base64);
+}
+
+void ReadWeb(MapReader& root, WebConfig* web) {
+  MapReader reader = root.Child("web");
+  LoadContext& ctx = reader.ctx();
+  if (auto address = reader.GetScalar("listen_address")) {
+    if (IsListenAddress(address->text)) {
+      web->listen_address = address->text;
+    } else {
+      ctx.Error(address->origin, reader.PathOf("listen_address"),
+                "bad listen address \"" + address->text +
+                    "\" (use host:port, e.g. :9464, 0.0.0.0:9464 or [::1]:9464)");
+    }
+  }
+  auto cert = reader.GetScalar("tls_cert_file");
+  auto key = reader.GetScalar("tls_key_file");
+  if (cert) web->tls_cert_file = cert->text;
+  if (key) web->tls_key_file = key->text;
+  if (web->tls_cert_file.empty() != web->tls_key_file.empty()) {
+    bool has_cert = !web->tls_cert_file.empty();
+    ctx.Error(has_cert ? cert->origin : key->origin,
+              reader.PathOf(has_cert ? "tls_cert_file" : "tls_key_file"),
+              "tls_cert_file and tls_key_file go together; give both or neither");
+  }
+  MapReader users = reader.Child("basic_auth_users");
+  for (const MapReader::Entry& entry : users.Entries()) {
+    auto hash = users.ScalarOf(entry);
+    if (hash && IsBcryptHash(hash->text)) {
+      web->basic_auth_users[entry.key] = hash->text;
+    } else {
+      ctx.Error(hash ? hash->origin : LoadContext::OriginOf(entry.key_node),
+                users.PathOf(entry.key),
+                "expected a bcrypt hash ($2a$, $2b$ or $2y$, e.g. from `htpasswd -nbBC 10`)");
+    }
+  }
+  reader.RejectUnknownKeys();
+}
+
+void ReadConfig(LoadContext& ctx, const YAML::Node& node, Config* config) {
+  MapReader root(ctx, node, "", Origin{}, /*env_overrides=*/true);
+  Declared declared;
+  ReadKafka(root, &config->kafka);
+  ReadEvents(root, &declared, &config->events);
+  ReadTime(root, &config->time);
+  ReadCalendars(root, &declared, config);
+  ReadSlas(root, declared, config);
+  ReadCheckpoint(root, &config->checkpoint);
+  ReadWeb(root, &config->web);
+  root.RejectUnknownKeys();
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Result<Config, ConfigErrors> LoadConfigString(std::string_view yaml, const std::string& name,
+                                              const EnvLookup& env) {
+  LoadContext ctx(name, env);
+  Config config;
+  config.path = name;
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      ctx.Error(Origin{e.mark.line + 1, e.mark.column + 1, ""}, "", "YAML syntax error: " + e.msg);
+    }
+    if (ctx.errors().empty()) ReadConfig(ctx, root, &config);
+  } catch (const std::exception& e) {
+    // Not expected: every known failure is reported as a value. Still, no exception
+    // may leave the loader (it runs on reload, on the engine's loop).
+    ctx.Error(Origin{0, 0, ""}, "", std::string("internal error while loading: ") + e.what());
+  } catch (...) {
+    ctx.Error(Origin{0, 0, ""}, "", "internal error while loading");
+  }
+  ConfigErrors errors = std::move(ctx.errors());
+  if (errors.empty()) return config;
+  // File errors in file order, then the environment's.
+  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    auto rank = [](const ConfigError& e) { return std::tuple(e.line == 0, e.line, e.column); };
+    return rank(a) < rank(b);
+  });
+  return errors;
+}
+
+Result<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::string error;
+  std::optional<std::string> text = ReadFileText(path, &error);
+  if (!text) return ConfigErrors{{path, 0, 0, "", "cannot read config file: " + error}};
+  return LoadConfigString(*text, path, env);
+}
+
+}  // namespace handoff

@@ -1,0 +1,135 @@
+// Summaries of a loaded Config for `check-config` and the start-up log line. Secret
+// values (passwords, keys, hashes) are never printed: their keys are shown with "***".
+#include <algorithm>
+#include <cctype>
+
+#include "config/config_loader.h"
+#include "config/working_hours.h"
+
+namespace handoff {
+namespace {
+
+std::string Join(const std::vector<std::string>& words, std::string_view separator) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : std::string(separator)) + w;
+  return out;
+}
+
+// Departments in order of first mention (from, to, owner of each SLA in turn).
+std::vector<std::string> Departments(const Config& config) {
+  std::vector<std::string> out;
+  for (const SlaDefinition& sla : config.slas) {
+    for (const std::string* d : {&sla.from, &sla.to, &sla.owner}) {
+      if (std::find(out.begin(), out.end(), *d) == out.end()) out.push_back(*d);
+    }
+  }
+  return out;
+}
+
+bool IsSecretKey(std::string key) {
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word : {"password", "secret", "key.pem", "sasl.oauthbearer.config",
+                                "sasl.jaas.config"}) {
+    if (key.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A logfmt value: quoted when it holds a space, '=', '"' or nothing at all.
+std::string LogfmtValue(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" =\"\\") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string DescribeCalendar(const CalendarSpec& spec) {
+  std::string out = spec.timezone + ",";
+  DurationMs week = 0;
+  for (int d = 0; d < 7; ++d) {
+    if (spec.hours[d].empty()) continue;
+    std::vector<std::string> intervals;
+    for (const LocalInterval& i : spec.hours[d]) {
+      intervals.push_back(FormatInterval(i));
+      week += (i.end_minute - i.begin_minute) * kMinute;
+    }
+    out += " " + std::string(DayName(d)) + " " + Join(intervals, ",");
+  }
+  return out + " (" + FormatDuration(week) + " a week), " +
+         std::to_string(spec.holidays.size()) + " holidays";
+}
+
+std::string DescribeTarget(const SlaDefinition& sla, const EventFormat& events) {
+  std::string out = FormatDuration(sla.target);
+  for (const TargetOverride& t : sla.targets) {
+    std::vector<std::string> matches;
+    for (const AttributeMatch& m : t.when.where) {
+      std::string name = m.attribute < events.attributes.size()
+                             ? events.attributes[m.attribute].name
+                             : "?";
+      matches.push_back(name + "=" + Join(m.values, "|"));
+    }
+    out += ", " + FormatDuration(t.target) + " when " + Join(matches, ",");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DescribeConfig(const Config& config) {
+  std::string out = "config " + config.path + "\n";
+  const KafkaConfig& kafka = config.kafka;
+  out += "kafka: brokers=" + kafka.brokers + " group_id=" + kafka.group_id +
+         " topics=" + Join(kafka.topics, ",");
+  if (!kafka.breach_topic.empty()) out += " breach_topic=" + kafka.breach_topic;
+  if (!kafka.dead_letter_topic.empty()) out += " dead_letter_topic=" + kafka.dead_letter_topic;
+  out += "\n";
+  for (const auto& [key, value] : kafka.properties) {
+    out += "  " + key + "=" + (IsSecretKey(key) ? "***" : value) + "\n";
+  }
+  const EventFormat& events = config.events;
+  static constexpr const char* kTimeFormats[] = {"rfc3339", "epoch_ms", "epoch_s"};
+  out += std::string("events: format=") +
+         (events.format == PayloadFormat::kJson ? "json" : "cloudevents") +
+         " id=" + events.id_pointer + " type=" + events.type_pointer + " time=" +
+         events.time_pointer + " key=" + events.key_pointer +
+         " time_format=" + kTimeFormats[static_cast<int>(events.time_format)] + "\n";
+  for (const NamedPointer& a : events.attributes) out += "  " + a.name + "=" + a.pointer + "\n";
+  out += "time: lateness=" + FormatDuration(config.time.lateness) +
+         " idle_timeout=" + FormatDuration(config.time.idle_timeout) +
+         " dedupe_window=" + FormatDuration(config.time.dedupe_window) +
+         " retention=" + FormatDuration(config.time.retention) + "\n";
+  out += "calendars: " + std::to_string(config.calendars.size()) + "\n";
+  for (const auto& [name, spec] : config.calendar_specs) {
+    out += "  " + name + ": " + DescribeCalendar(spec) + "\n";
+  }
+  out += "slas: " + std::to_string(config.slas.size()) + "\n";
+  for (const SlaDefinition& sla : config.slas) {
+    out += "  " + sla.name + ": " + sla.from + " -> " + sla.to + ", owner " + sla.owner +
+           ", target " + DescribeTarget(sla, events) + ", calendar " +
+           (sla.calendar_name.empty() ? "24x7" : sla.calendar_name) + "\n";
+  }
+  out += "departments: " + Join(Departments(config), ", ") + "\n";
+  out += "checkpoint: dir=" + config.checkpoint.dir +
+         " interval=" + FormatDuration(config.checkpoint.interval) + "\n";
+  std::vector<std::string> users;
+  for (const auto& [user, hash] : config.web.basic_auth_users) users.push_back(user);
+  out += "web: listen_address=" + config.web.listen_address +
+         " tls=" + (config.web.tls_cert_file.empty() ? "off" : "on") +
+         " basic_auth_users=" + (users.empty() ? "none" : Join(users, ",")) + "\n";
+  return out;
+}
+
+std::string DescribeConfigOneLine(const Config& config) {
+  std::vector<std::string> calendars;
+  for (const auto& [name, calendar] : config.calendars) calendars.push_back(name);
+  return "slas=" + std::to_string(config.slas.size()) +
+         " calendars=" + std::to_string(config.calendars.size()) +
+         " topics=" + LogfmtValue(Join(config.kafka.topics, ",")) +
+         " departments=" + LogfmtValue(Join(Departments(config), ","));
+}
+
+}  // namespace handoff
