@@ -27,8 +27,8 @@ std::shared_ptr<const BusinessCalendar> BerlinOffice() {
   for (const char* day : {"2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-14",
                           "2026-05-25", "2026-10-03", "2026-12-24", "2026-12-25", "2026-12-26",
                           "2026-12-31", "2027-01-01", "2027-03-26", "2027-03-29"}) {
-    spec.holidays.push_back(static_cast<std::int32_t>(
-        *ParseRfc3339(std::string(day) + "T00:00:00Z") / kDay));
+    spec.holidays.push_back(
+        static_cast<std::int32_t>(*ParseRfc3339(std::string(day) + "T00:00:00Z") / kDay));
   }
   auto result = BusinessCalendar::Create(spec);
   if (!result.ok()) {
@@ -76,12 +76,22 @@ const Calendar& Berlin() {
 }
 const Calendar& Always() { return *AlwaysOpenCalendar::Shared(); }
 
-void BM_DeadlineFiveWorkingDays_Berlin(benchmark::State& s) { Deadline(s, Berlin(), kFiveWorkingDays); }
-void BM_DeadlineFiveWorkingDays_AlwaysOpen(benchmark::State& s) { Deadline(s, Always(), kFiveWorkingDays); }
-void BM_WorkingTimeFiveWorkingDays_Berlin(benchmark::State& s) { WorkingTime(s, Berlin(), kFiveWorkingDays); }
-void BM_WorkingTimeFiveWorkingDays_AlwaysOpen(benchmark::State& s) { WorkingTime(s, Always(), kFiveWorkingDays); }
+void BM_DeadlineFiveWorkingDays_Berlin(benchmark::State& s) {
+  Deadline(s, Berlin(), kFiveWorkingDays);
+}
+void BM_DeadlineFiveWorkingDays_AlwaysOpen(benchmark::State& s) {
+  Deadline(s, Always(), kFiveWorkingDays);
+}
+void BM_WorkingTimeFiveWorkingDays_Berlin(benchmark::State& s) {
+  WorkingTime(s, Berlin(), kFiveWorkingDays);
+}
+void BM_WorkingTimeFiveWorkingDays_AlwaysOpen(benchmark::State& s) {
+  WorkingTime(s, Always(), kFiveWorkingDays);
+}
 // Twelve weeks of working time (540h): whole weeks are skipped, so not 12x the cost.
-void BM_DeadlineTwelveWeeks_Berlin(benchmark::State& s) { Deadline(s, Berlin(), 12 * kFiveWorkingDays); }
+void BM_DeadlineTwelveWeeks_Berlin(benchmark::State& s) {
+  Deadline(s, Berlin(), 12 * kFiveWorkingDays);
+}
 
 void BM_Create_Berlin(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(BerlinOffice());

@@ -37,8 +37,7 @@ constexpr std::int64_t kMaxDay = kMaxInstant / kDay + 2;
 constexpr TimeMs kFarPast = -(TimeMs{1} << 62);
 constexpr TimeMs kFarFuture = TimeMs{1} << 62;
 
-constexpr std::array<const char*, 7> kDayNames = {"mon", "tue", "wed", "thu",
-                                                  "fri", "sat", "sun"};
+constexpr std::array<const char*, 7> kDayNames = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -95,9 +94,7 @@ struct BusinessCalendar::DayWalk {
     return uniform ? local_start + ms - offset : cal.Resolve(local_start + ms);
   }
 
-  bool IsHoliday() const {
-    return holiday < cal.holidays_.size() && cal.holidays_[holiday] == day;
-  }
+  bool IsHoliday() const { return holiday < cal.holidays_.size() && cal.holidays_[holiday] == day; }
 
   const std::vector<Interval>& Hours() const { return cal.hours_[Weekday(day)]; }
 
@@ -123,8 +120,7 @@ struct BusinessCalendar::DayWalk {
   }
 };
 
-Result<std::shared_ptr<const BusinessCalendar>> BusinessCalendar::Create(
-    const CalendarSpec& spec) {
+Result<std::shared_ptr<const BusinessCalendar>> BusinessCalendar::Create(const CalendarSpec& spec) {
   const date::time_zone* zone = nullptr;
   try {
     zone = date::locate_zone(spec.timezone);
@@ -137,8 +133,7 @@ Result<std::shared_ptr<const BusinessCalendar>> BusinessCalendar::Create(
     const std::string day = kDayNames[d];
     std::vector<LocalInterval> sorted = spec.hours[d];
     for (const LocalInterval& i : sorted) {
-      if (i.begin_minute < 0 || i.begin_minute > 1439 || i.end_minute < 1 ||
-          i.end_minute > 1440) {
+      if (i.begin_minute < 0 || i.begin_minute > 1439 || i.end_minute < 1 || i.end_minute > 1440) {
         return Error{day + ": hours " + FormatInterval(i) +
                      " are out of range; use 00:00 to 24:00"};
       }
@@ -165,7 +160,8 @@ Result<std::shared_ptr<const BusinessCalendar>> BusinessCalendar::Create(
   auto info = zone->get_info(date::sys_seconds{std::chrono::seconds{kMinInstant / 1000}});
   TimeMs begin = kFarPast;
   while (true) {
-    const DurationMs offset = std::chrono::duration_cast<std::chrono::milliseconds>(info.offset).count();
+    const DurationMs offset =
+        std::chrono::duration_cast<std::chrono::milliseconds>(info.offset).count();
     if (segments.empty() || segments.back().offset != offset) {
       segments.push_back(Segment{begin, offset, 0, 0});
     }
@@ -186,8 +182,7 @@ Result<std::shared_ptr<const BusinessCalendar>> BusinessCalendar::Create(
     reach = s.owned_end;
   }
 
-  return std::shared_ptr<const BusinessCalendar>(
-      new BusinessCalendar(spec, std::move(segments)));
+  return std::shared_ptr<const BusinessCalendar>(new BusinessCalendar(spec, std::move(segments)));
 }
 
 BusinessCalendar::BusinessCalendar(const CalendarSpec& spec, std::vector<Segment> segments)
@@ -287,8 +282,7 @@ TimeMs BusinessCalendar::AddWorkingTime(TimeMs from, DurationMs work) const {
     if (remaining > week_work_ && walk.At(0) >= start) {
       // Skip whole weeks that surely end before the deadline: their work is at most
       // weeks * week_work_ < remaining, so the deadline (the earliest instant) lies after.
-      const std::int64_t weeks =
-          std::min(walk.UniformDays() / 7, (remaining - 1) / week_work_);
+      const std::int64_t weeks = std::min(walk.UniformDays() / 7, (remaining - 1) / week_work_);
       if (weeks > 0) {
         remaining -= walk.SkipWeeks(weeks);
         continue;

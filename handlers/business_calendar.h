@@ -20,9 +20,9 @@ struct LocalInterval {
 };
 
 struct CalendarSpec {
-  std::string timezone;                              // IANA name, e.g. "Europe/Berlin"
-  std::array<std::vector<LocalInterval>, 7> hours;   // [0] = Monday ... [6] = Sunday
-  std::vector<std::int32_t> holidays;                // local dates, days since 1970-01-01
+  std::string timezone;                             // IANA name, e.g. "Europe/Berlin"
+  std::array<std::vector<LocalInterval>, 7> hours;  // [0] = Monday ... [6] = Sunday
+  std::vector<std::int32_t> holidays;               // local dates, days since 1970-01-01
 };
 
 class BusinessCalendar final : public Calendar {
@@ -61,9 +61,9 @@ class BusinessCalendar final : public Calendar {
   std::array<std::vector<Interval>, 7> hours_;  // sorted, merged when touching
   std::array<DurationMs, 7> day_work_{};        // nominal: a day without a DST change
   DurationMs week_work_ = 0;
-  std::vector<std::int64_t> holidays_;          // sorted, unique local days
-  std::vector<DurationMs> holiday_work_before_; // [i] = nominal work of holidays_[0..i)
-  std::vector<Segment> segments_;               // by begin; [0] from the far past
+  std::vector<std::int64_t> holidays_;           // sorted, unique local days
+  std::vector<DurationMs> holiday_work_before_;  // [i] = nominal work of holidays_[0..i)
+  std::vector<Segment> segments_;                // by begin; [0] from the far past
 };
 
 }  // namespace handoff

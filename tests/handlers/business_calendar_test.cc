@@ -200,7 +200,8 @@ TEST(BusinessCalendar, BerlinIntervalSpanningTheChangeHour) {
   // Spring forward, 03-29: 01:00 CET = 00:00Z to 04:00 CEST = 02:00Z = 2h (one hour shorter).
   EXPECT_EQ(cal->WorkingTime(T("2026-03-28T00:00:00Z"), T("2026-03-30T00:00:00Z")), 2 * kHour);
   // 90 minutes from Saturday: 00:00Z + 1h30 = 01:30Z (= 03:30 CEST).
-  EXPECT_EQ(cal->AddWorkingTime(T("2026-03-28T00:00:00Z"), 90 * kMinute), T("2026-03-29T01:30:00Z"));
+  EXPECT_EQ(cal->AddWorkingTime(T("2026-03-28T00:00:00Z"), 90 * kMinute),
+            T("2026-03-29T01:30:00Z"));
   // Fall back, 10-25: 01:00 CEST = 10-24 23:00Z to 04:00 CET = 03:00Z = 4h (one hour longer).
   EXPECT_EQ(cal->WorkingTime(T("2026-10-24T00:00:00Z"), T("2026-10-26T00:00:00Z")), 4 * kHour);
   EXPECT_EQ(cal->AddWorkingTime(T("2026-10-24T00:00:00Z"), 4 * kHour), T("2026-10-25T03:00:00Z"));
@@ -262,8 +263,7 @@ TEST(BusinessCalendar, AmbiguousTimeMeansItsFirstOccurrence) {
   ASSERT_TRUE(cal);
   // 10-25 02:30 happens twice; the first is 02:30 CEST = 00:30Z. 04:00 CET = 03:00Z: 2h30m.
   EXPECT_EQ(cal->AddWorkingTime(T("2026-10-24T12:00:00Z"), 1), T("2026-10-25T00:30:00.001Z"));
-  EXPECT_EQ(cal->WorkingTime(T("2026-10-24T12:00:00Z"), T("2026-10-26T00:00:00Z")),
-            150 * kMinute);
+  EXPECT_EQ(cal->WorkingTime(T("2026-10-24T12:00:00Z"), T("2026-10-26T00:00:00Z")), 150 * kMinute);
   // An interval ending at an ambiguous time ends at its first occurrence too:
   // 00:00 CEST (10-24 22:00Z) to 02:30 CEST (00:30Z) = 2h30m; the repeated 02:00-02:30 CET
   // does not count.
@@ -351,11 +351,9 @@ TEST(BusinessCalendar, LordHoweThirtyMinuteShift) {
   auto cal = Make(Spec("Australia/Lord_Howe", {{"sun", {"01:00-03:00"}}}));
   ASSERT_TRUE(cal);
   // April: 01:00 +11 = 04-04 14:00Z to 03:00 +10:30 = 16:30Z: 2h30m.
-  EXPECT_EQ(cal->WorkingTime(T("2026-04-03T00:00:00Z"), T("2026-04-06T00:00:00Z")),
-            150 * kMinute);
+  EXPECT_EQ(cal->WorkingTime(T("2026-04-03T00:00:00Z"), T("2026-04-06T00:00:00Z")), 150 * kMinute);
   // October: 01:00 +10:30 = 10-03 14:30Z to 03:00 +11 = 16:00Z: 1h30m.
-  EXPECT_EQ(cal->WorkingTime(T("2026-10-02T00:00:00Z"), T("2026-10-05T00:00:00Z")),
-            90 * kMinute);
+  EXPECT_EQ(cal->WorkingTime(T("2026-10-02T00:00:00Z"), T("2026-10-05T00:00:00Z")), 90 * kMinute);
   // 1h from Friday in October: 14:30Z + 1h = 15:30Z, the instant the gap ends (02:30 +11).
   EXPECT_EQ(cal->AddWorkingTime(T("2026-10-02T00:00:00Z"), kHour), T("2026-10-03T15:30:00Z"));
 
@@ -494,8 +492,10 @@ std::vector<Named> PropertyCalendars() {
   return {
       {"berlin office", BerlinOffice({"2026-12-24", "2026-12-25", "2026-12-26", "2027-01-01",
                                       "2027-03-26", "2027-03-29"})},
-      {"new york", Spec("America/New_York", {{"mon-fri", {"09:00-17:00"}}, {"sun", {"01:00-04:00"}}})},
-      {"lord howe", Spec("Australia/Lord_Howe", {{"mon-fri", {"09:00-17:30"}}, {"sun", {"01:00-03:00"}}})},
+      {"new york",
+       Spec("America/New_York", {{"mon-fri", {"09:00-17:00"}}, {"sun", {"01:00-04:00"}}})},
+      {"lord howe",
+       Spec("Australia/Lord_Howe", {{"mon-fri", {"09:00-17:30"}}, {"sun", {"01:00-03:00"}}})},
       {"kolkata", Spec("Asia/Kolkata", {{"mon-sat", {"09:30-13:00", "14:00-18:00"}}})},
       {"berlin nights", Spec("Europe/Berlin", {{"mon-sat", {"00:00-06:00", "22:00-24:00"}},
                                                {"sun", {"02:30-02:45", "22:00-24:00"}}})},
