@@ -1,0 +1,203 @@
+// Engine benchmarks (issue #3). Every figure is printed next to a baseline measured in the
+// same run: decoding against simdjson's parse alone on the same bytes, and applying
+// events at 10k, 1M and 10M open instances. Run: build/bench/engine_bench
+// (add --benchmark_filter=... to pick; the 10M case needs ~3 GB and a minute to set up).
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
+
+#include "handlers/decoder.h"
+#include "handlers/sla_engine.h"
+
+namespace handoff {
+namespace {
+
+constexpr TimeMs kBase = 1795773600000;  // 2026-11-27T10:00:00Z
+
+EventFormat Format() {
+  EventFormat format;
+  format.attributes = {{"from", "/data/from"}, {"to", "/data/to"}, {"tier", "/data/customer_tier"}};
+  return format;
+}
+
+std::shared_ptr<const std::vector<SlaDefinition>> Slas() {
+  SlaDefinition sla;
+  sla.name = "sales_to_ops_accept";
+  sla.from = "sales";
+  sla.to = sla.owner = "operations";
+  sla.start = {.types = {"handoff.requested"}, .where = {{0, {"sales"}}, {1, {"operations"}}}};
+  sla.stop = {.types = {"handoff.accepted"}, .where = {{1, {"operations"}}}};
+  sla.pause = Condition{.types = {"order.on_hold"}, .where = {}};
+  sla.resume = Condition{.types = {"order.released"}, .where = {}};
+  sla.target = 30 * kDay;  // long: nothing breaches while we measure apply cost
+  sla.warn_at = {0.5, 0.8};
+  return std::make_shared<const std::vector<SlaDefinition>>(std::vector{sla});
+}
+
+std::string Key(std::int64_t i) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "order-%08lld", static_cast<long long>(i));
+  return buf;
+}
+
+// ~200-byte structured CloudEvents, as the demo and the Kafka benchmarks produce.
+std::string EventJson(std::int64_t i, const char* type, TimeMs t) {
+  return std::string(R"({"specversion":"1.0","id":"e-)") + std::to_string(i) +
+         R"(","source":"/crm","type":")" + type + R"(","time":")" + FormatRfc3339(t) +
+         R"(","subject":")" + Key(i) +
+         R"(","data":{"from":"sales","to":"operations","customer_tier":"silver"}})";
+}
+
+std::vector<std::string> Corpus(std::size_t n) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(EventJson(i, i % 2 ? "handoff.accepted" : "handoff.requested", kBase + i));
+  }
+  return out;
+}
+
+void BM_SimdjsonParseOnly(benchmark::State& state) {
+  auto corpus = Corpus(10000);
+  simdjson::dom::parser parser;
+  std::string padded;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& s = corpus[i++ % corpus.size()];
+    padded.assign(s);
+    padded.resize(s.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element doc;
+    benchmark::DoNotOptimize(parser.parse(padded.data(), s.size(), false).get(doc));
+    bytes += s.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(bytes);
+}
+BENCHMARK(BM_SimdjsonParseOnly);
+
+void BM_Decode(benchmark::State& state) {
+  auto corpus = Corpus(10000);
+  EventDecoder decoder(Format());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto event = decoder.Decode({.value = corpus[i++ % corpus.size()], .key = {}, .headers = {}});
+    benchmark::DoNotOptimize(event);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Decode);
+
+// Decode + apply on a steady state of ~5k open instances: each key is started, then
+// stopped 10k events later.
+void BM_DecodeApply(benchmark::State& state) {
+  EventDecoder decoder(Format());
+  SlaEngine engine(Slas(), EngineOptions{.lateness = 0});
+  std::vector<Decision> out;
+  std::int64_t i = 0;
+  std::string json;
+  for (auto _ : state) {
+    state.PauseTiming();
+    json = i % 2 ? EventJson(i / 2 - 5000, "handoff.accepted", kBase + i)
+                 : EventJson(i / 2, "handoff.requested", kBase + i);
+    state.ResumeTiming();
+    auto event = decoder.Decode({.value = json, .key = {}, .headers = {}});
+    out.clear();
+    engine.Offer(std::move(event).value(), out);
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeApply);
+
+long ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * 4096;
+}
+
+// Apply only (pre-decoded events) with `open` instances open: each iteration stops the
+// oldest instance and starts a new one, so the open count stays put.
+void BM_ApplyAtOpenInstances(benchmark::State& state) {
+  const std::int64_t open = state.range(0);
+  long rss_before = ResidentBytes();
+  SlaEngine engine(Slas(), EngineOptions{.lateness = 0, .dedupe_window = 0});
+  std::vector<Decision> out;
+  TimeMs t = kBase;
+  auto make = [&](std::int64_t i, bool start) {
+    return Event{.id = "e" + std::to_string(i) + (start ? "s" : "a"),
+                 .type = start ? "handoff.requested" : "handoff.accepted",
+                 .time = ++t,
+                 .key = Key(i),
+                 .attributes = {"sales", "operations", "silver"}};
+  };
+  for (std::int64_t i = 0; i < open; ++i) {
+    out.clear();
+    engine.Offer(make(i, true), out);
+  }
+  state.counters["bytes_per_instance_rss"] =
+      double(ResidentBytes() - rss_before) / double(engine.open_instances());
+  state.counters["bytes_per_instance_model"] =
+      double(engine.MemoryBytes()) / double(engine.open_instances());
+
+  std::vector<Event> batch;
+  std::int64_t next = open;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (int k = 0; k < 1000; ++k, ++next) {
+      batch.push_back(make(next - open, false));
+      batch.push_back(make(next, true));
+    }
+    state.ResumeTiming();
+    for (Event& e : batch) {
+      out.clear();
+      engine.Offer(std::move(e), out);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2000);
+}
+BENCHMARK(BM_ApplyAtOpenInstances)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)->Iterations(200);
+
+// Collects items/s per benchmark so main can print ratios against the baselines.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      auto it = run.counters.find("items_per_second");
+      if (it != run.counters.end()) rates[run.benchmark_name()] = it->second;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::map<std::string, double> rates;
+};
+
+}  // namespace
+}  // namespace handoff
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  handoff::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  auto rate = [&](const std::string& name) {
+    auto it = reporter.rates.find(name);
+    return it == reporter.rates.end() ? 0.0 : it->second;
+  };
+  double parse = rate("BM_SimdjsonParseOnly");
+  std::printf("\nratios against simdjson parse-only (%.0f events/s) in this run:\n", parse);
+  for (const char* name : {"BM_Decode", "BM_DecodeApply"}) {
+    if (parse > 0 && rate(name) > 0) {
+      std::printf("  %-28s %10.0f events/s  %.2fx\n", name, rate(name), rate(name) / parse);
+    }
+  }
+  for (const auto& [name, r] : reporter.rates) {
+    if (name.starts_with("BM_ApplyAtOpenInstances")) {
+      std::printf("  %-40s %10.0f events/s\n", name.c_str(), r);
+    }
+  }
+  benchmark::Shutdown();
+}

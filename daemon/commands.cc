@@ -1,0 +1,101 @@
+#include "daemon/commands.h"
+
+#include <fstream>
+#include <iostream>
+
+#include "config/config_loader.h"
+#include "daemon/logger.h"
+#include "handlers/replay_report.h"
+
+namespace handoff {
+namespace {
+
+// Loads a config, or prints every error (file:line:col: key: message) and returns nullopt.
+std::optional<Config> LoadOrReport(const std::string& path, std::ostream& err) {
+  auto config = LoadConfigFile(path, ProcessEnvironment());
+  if (config) return std::move(config).value();
+  for (const ConfigError& error : config.error()) err << error.ToString() << '\n';
+  err << path << ": " << config.error().size() << " error"
+      << (config.error().size() == 1 ? "" : "s") << '\n';
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string VersionString() {
+  return std::string("handoffd ") + HANDOFF_VERSION + " (revision " + HANDOFF_REVISION + ")";
+}
+
+int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err) {
+  auto config = LoadOrReport(path, err);
+  if (!config) return kExitUsage;
+  out << path << ": OK\n" << DescribeConfig(*config);
+  return kExitOk;
+}
+
+int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
+  auto config = LoadOrReport(args.config, err);
+  if (!config) return kExitUsage;
+  ReplayOptions options{
+      .format = config->events,
+      .engine = {.lateness = config->time.lateness,
+                 .dedupe_window = config->time.dedupe_window,
+                 .retention = config->time.retention},
+      .as_of = kNoTime,
+      .instances = args.instances,
+  };
+  if (!args.as_of.empty()) {
+    auto as_of = ParseRfc3339(args.as_of);
+    if (!as_of) {
+      err << "--as-of: \"" << args.as_of
+          << "\" is not an RFC 3339 time (e.g. 2026-11-27T18:00:00Z)\n";
+      return kExitUsage;
+    }
+    options.as_of = *as_of;
+  }
+  std::ifstream input(args.input);
+  if (!input) {
+    err << args.input << ": cannot read the input file\n";
+    return kExitUsage;
+  }
+
+  ReplayReport replay(std::make_shared<const std::vector<SlaDefinition>>(config->slas),
+                      std::move(options));
+  std::string line;
+  while (std::getline(input, line)) replay.AddLine(line);
+  if (input.bad()) {
+    err << args.input << ": read error\n";
+    return kExitUsage;
+  }
+  std::string report = replay.Finish();
+
+  if (args.output.empty()) {
+    out << report;
+    return kExitOk;
+  }
+  std::ofstream file(args.output, std::ios::trunc);
+  file << report;
+  file.close();
+  if (!file) {
+    err << args.output << ": cannot write the report\n";
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
+int RunCommand(const std::string& config_path, const RuntimeFlags&) {
+  auto config = LoadOrReport(config_path, std::cerr);
+  if (!config) return kExitUsage;
+  LogInfo("starting", {{"version", VersionString()}, {"config", DescribeConfigOneLine(*config)}});
+  LogError("`handoffd run` consumes Kafka once issue #6 lands; until then use "
+           "`handoffd replay` or `handoffd check-config`");
+  return kExitRuntime;
+}
+
+int DemoCommand(std::uint32_t, const RuntimeFlags&) {
+  LogError("`handoffd demo` arrives with the Kafka source (issue #6); until then try "
+           "`handoffd check-config config/examples/demo.yaml`");
+  return kExitRuntime;
+}
+
+}  // namespace handoff

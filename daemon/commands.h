@@ -1,0 +1,38 @@
+// The subcommands of handoffd (DESIGN.md §2). Each returns the process exit code; main
+// only parses flags and calls one of them, so every command is testable in-process.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace handoff {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;    // bad config, bad flags, unreadable input
+inline constexpr int kExitRuntime = 2;  // the process failed while running
+
+std::string VersionString();  // "handoffd 0.1.0 (revision abc123)"
+
+// Flags shared by `run` and `demo`; unset ones fall back to env, config, default.
+struct RuntimeFlags {
+  std::optional<std::string> listen_address;
+  bool enable_lifecycle = false;
+};
+
+int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err);
+
+struct ReplayArgs {
+  std::string config;
+  std::string input;
+  std::string as_of;   // RFC 3339, or empty
+  std::string output;  // empty: stdout
+  bool instances = false;
+};
+int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err);
+
+int RunCommand(const std::string& config_path, const RuntimeFlags& flags);
+int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags);
+
+}  // namespace handoff

@@ -1,0 +1,76 @@
+#include <utility>  // Boost 1.74's Asio needs std::exchange declared first under C++20
+
+#include "daemon/daemon.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio.hpp>
+
+#include "config/config_loader.h"
+#include "daemon/engine_host.h"
+#include "daemon/logger.h"
+
+namespace handoff {
+
+namespace asio = boost::asio;
+
+struct Daemon::State {
+  State(std::shared_ptr<const Config> config, const RuntimeFlags& flags, const Clock& clock)
+      : config(config), flags(flags), clock(clock), host(config), signals(io, SIGINT, SIGTERM),
+        tick_timer(io) {}
+
+  // Re-arms the one wall-clock timer at the next instant the host can decide something,
+  // and at least every second so a partition that just went idle is noticed.
+  void ArmTick() {
+    TimeMs now = clock.Now();
+    TimeMs wake = std::min(host.Tick(now), now + kSecond);
+    tick_timer.expires_after(std::chrono::milliseconds(std::max<TimeMs>(wake - now, 1)));
+    tick_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) ArmTick();
+    });
+  }
+
+  // The shutdown order, step by step. Runs on the engine thread.
+  void Shutdown() {
+    LogInfo("shutting down");
+    // 1. Stop waking up for idle frontiers.
+    tick_timer.cancel();
+    signals.cancel();
+    // 2. Nothing else holds the loop: it returns once pending handlers finish.
+    io.stop();
+  }
+
+  std::shared_ptr<const Config> config;
+  RuntimeFlags flags;
+  const Clock& clock;
+  asio::io_context io;
+  EngineHost host;
+  asio::signal_set signals;
+  asio::steady_timer tick_timer;
+};
+
+Daemon::Daemon(std::shared_ptr<const Config> config, const RuntimeFlags& flags,
+               const Clock& clock)
+    : state_(std::make_unique<State>(std::move(config), flags, clock)) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::Run() {
+  State& s = *state_;
+  s.signals.async_wait([&s](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    LogInfo("signal received", {{"signal", std::to_string(signal)}});
+    s.Shutdown();
+  });
+  s.ArmTick();
+  LogInfo("running", {{"config", DescribeConfigOneLine(*s.config)}});
+  s.io.run();
+  return kExitOk;
+}
+
+void Daemon::Stop() {
+  asio::post(state_->io, [s = state_.get()] { s->Shutdown(); });
+}
+
+}  // namespace handoff

@@ -1,0 +1,33 @@
+// The running process (`handoffd run`): the engine thread's io_context, the EngineHost,
+// the wall-clock adapter that moves idle frontiers, the sources and sinks, and the
+// lifecycle (signals, shutdown order). Asio stays in daemon.cc.
+// Construct, then Run() on the thread that becomes the engine thread; Stop() may be
+// called from any thread.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "daemon/clock.h"
+#include "daemon/commands.h"
+
+namespace handoff {
+
+class Daemon {
+ public:
+  Daemon(std::shared_ptr<const Config> config, const RuntimeFlags& flags, const Clock& clock);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until SIGTERM or SIGINT (or Stop()), then shuts down in order. Returns the
+  // process exit code.
+  int Run();
+  void Stop();
+
+ private:
+  struct State;  // Asio objects and everything wired to them
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace handoff

@@ -1,0 +1,89 @@
+// All SLA state of the process: one SlaEngine per assigned Kafka partition (an order's
+// events all live in one partition number across the configured topics). Sources post
+// decoded events here; every decision goes to the registered sinks. Engine thread only:
+// nothing here locks, and every other thread reaches it by posting to the io_context.
+//
+// Follow one event: KafkaEventSource (consumer thread) decodes a record and posts
+// Offer(partition, event) -> SlaEngine::Offer buffers or applies it -> decisions ->
+// DecisionSink::OnDecisions (metrics, decisions topic, timeline). With no events, Tick()
+// moves idle partitions' frontiers with the wall clock, so deadlines still fire.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/decision_sink.h"
+#include "handlers/decoder.h"
+#include "handlers/sla_engine.h"
+
+namespace handoff {
+
+class EngineHost {
+ public:
+  struct Partition {
+    explicit Partition(SlaEngine engine) : engine(std::move(engine)) {}
+    SlaEngine engine;
+    TimeMs last_event_wall = kNoTime;  // wall time of the last event offered
+    bool caught_up = false;            // the source has read up to the high watermark
+    std::map<std::string, std::int64_t> lag;  // topic -> messages behind the high watermark
+  };
+
+  explicit EngineHost(std::shared_ptr<const Config> config);
+
+  void AddSink(DecisionSink* sink) { sinks_.push_back(sink); }
+
+  // Partitions come and go with consumer-group rebalances. Assigning an assigned
+  // partition, or revoking an unknown one, does nothing.
+  void Assign(std::int32_t partition);
+  void Revoke(std::int32_t partition);
+
+  void Offer(std::int32_t partition, Event event, TimeMs wall_now);
+  void CountRejected(RejectReason reason) { ++rejected_[static_cast<std::size_t>(reason)]; }
+  void SetCaughtUp(std::int32_t partition, bool caught_up);
+  void SetLag(std::int32_t partition, const std::string& topic, std::int64_t lag);
+  void CountConsumed(const std::string& topic) { ++consumed_[topic]; }
+  // /-/ready: the source says every assigned partition is restored and consuming.
+  void SetReady(bool ready) { ready_ = ready; }
+  bool ready() const { return ready_; }
+
+  // Rule 2's wall-clock frontier: each caught-up partition idle for `idle_timeout` moves
+  // to wall_now - lateness. Returns the wall time at which calling again can next decide
+  // something (kEndOfTime when nothing is pending), for the daemon's single timer.
+  TimeMs Tick(TimeMs wall_now);
+
+  const Config& config() const { return *config_; }
+  const std::map<std::int32_t, Partition>& partitions() const { return partitions_; }
+  // Totals over the life of the process, across partitions (revoked ones included).
+  const EngineStats& totals() const { return totals_; }
+  const std::map<std::string, std::uint64_t>& consumed() const { return consumed_; }
+  std::uint64_t rejected(RejectReason reason) const {
+    return rejected_[static_cast<std::size_t>(reason)];
+  }
+  OpenCounts open_counts(std::size_t sla) const;
+  TimeMs EarliestOpenBreach(std::size_t sla) const;
+  void VisitOpenInstances(const std::function<void(std::int32_t partition,
+                                                   const InstanceSnapshot&)>& visit) const;
+
+ private:
+  // Runs `step` on one partition's engine, then accounts its stats and hands the
+  // decisions it made to the sinks.
+  void Run(std::int32_t partition, Partition& state,
+           const std::function<void(SlaEngine&, std::vector<Decision>&)>& step);
+
+  std::shared_ptr<const Config> config_;
+  SlaEngine::Slas slas_;
+  std::vector<DecisionSink*> sinks_;
+  std::map<std::int32_t, Partition> partitions_;
+  EngineStats totals_;
+  std::array<std::uint64_t, kAllRejectReasons.size()> rejected_{};
+  std::map<std::string, std::uint64_t> consumed_;  // topic -> records read
+  bool ready_ = false;
+  std::vector<Decision> decisions_;  // reused between calls
+};
+
+}  // namespace handoff

@@ -1,0 +1,109 @@
+// handoffd's entry point: parses the command line (DESIGN.md §2) and calls one command.
+// Everything else lives in the daemon library, where it is tested.
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/commands.h"
+#include "daemon/logger.h"
+
+namespace {
+
+constexpr const char* kDescription =
+    "handoffd keeps an SLA timer for every handoff of every order between departments,\n"
+    "decides met or breached when each deadline passes, and exports the result to\n"
+    "Prometheus. See README.md and DESIGN.md for the config and the metrics.";
+
+constexpr const char* kFooter =
+    "Examples:\n"
+    "  handoffd demo                                  try it: in-process Kafka + orders\n"
+    "  handoffd check-config /etc/handoffd/handoffd.yaml\n"
+    "  handoffd run --config /etc/handoffd/handoffd.yaml\n"
+    "  handoffd replay --config orders.yaml --input events.jsonl --instances\n"
+    "Exit codes: 0 clean stop, 1 config or usage error, 2 runtime failure.";
+
+struct LogFlags {
+  std::string level = "info";
+  std::string format = "logfmt";
+};
+
+// --web.* and --log.* apply to `run` and `demo` (Prometheus exporter habits).
+void AddRuntimeFlags(CLI::App& app, handoff::RuntimeFlags& flags, LogFlags& log) {
+  app.add_option("--web.listen-address", flags.listen_address,
+                 "Address for /metrics and the API (default :9464; port 0 picks a free port)");
+  app.add_flag("--web.enable-lifecycle", flags.enable_lifecycle,
+               "Enable POST /-/reload");
+  app.add_option("--log.level", log.level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log.format", log.format, "logfmt or json")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace handoff;
+  CLI::App app(kDescription, "handoffd");
+  app.footer(kFooter);
+  app.set_version_flag("--version", VersionString());
+  app.require_subcommand(0, 1);
+
+  RuntimeFlags runtime;
+  LogFlags log;
+  std::string config_path;
+
+  auto* run = app.add_subcommand("run", "Run the daemon (the default when only --config is given)");
+  run->add_option("--config", config_path, "Config file (YAML)")->required();
+  AddRuntimeFlags(*run, runtime, log);
+
+  // `handoffd --config FILE` is `handoffd run --config FILE`.
+  app.add_option("--config", config_path, "Config file; runs the daemon");
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a config file and print a summary");
+  check->add_option("file", check_path, "Config file (YAML)")->required();
+
+  ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "Replay an events file (JSON lines) through the rules and print a JSON report");
+  replay_cmd->add_option("--config", replay.config, "Config file (YAML)")->required();
+  replay_cmd->add_option("--input", replay.input, "Events, one JSON object per line")->required();
+  replay_cmd->add_option("--as-of", replay.as_of,
+                         "RFC 3339 time to stop at (default: the last event's time)");
+  replay_cmd->add_flag("--instances", replay.instances, "List every SLA instance");
+  replay_cmd->add_option("--output", replay.output, "Write the report here instead of stdout");
+
+  std::uint32_t rate = 50;
+  auto* demo = app.add_subcommand(
+      "demo", "In-process Kafka, synthetic orders and the daemon: breaches within a minute");
+  demo->add_option("--rate", rate, "Orders per second")->check(CLI::Range(1u, 100000u));
+  AddRuntimeFlags(*demo, runtime, log);
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "handoffd: " << e.what() << "\n\n" << app.help();
+    return kExitUsage;
+  }
+
+  Logger::Get().Configure(*ParseLogLevel(log.level), *ParseLogFormat(log.format), nullptr);
+  if (*version) {
+    std::cout << VersionString() << '\n';
+    return kExitOk;
+  }
+  if (*check) return CheckConfigCommand(check_path, std::cout, std::cerr);
+  if (*replay_cmd) return ReplayCommand(replay, std::cout, std::cerr);
+  if (*demo) return DemoCommand(rate, runtime);
+  if (*run || !config_path.empty()) return RunCommand(config_path, runtime);
+  std::cerr << app.help();
+  return kExitUsage;
+}
