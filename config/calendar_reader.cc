@@ -43,9 +43,9 @@ bool ReadHours(LoadContext& ctx, MapReader& hours, CalendarSpec* spec) {
                interval->begin_minute < other.end_minute;
       });
       if (overlapping != intervals.end()) {
-        ctx.Error(item.origin, ItemPath(entry.value, path, i),
-                  "interval \"" + item.text + "\" overlaps \"" +
-                      FormatInterval(*overlapping) + "\"");
+        ctx.Error(
+            item.origin, ItemPath(entry.value, path, i),
+            "interval \"" + item.text + "\" overlaps \"" + FormatInterval(*overlapping) + "\"");
         ok = false;
         continue;
       }
@@ -57,9 +57,8 @@ bool ReadHours(LoadContext& ctx, MapReader& hours, CalendarSpec* spec) {
       if (!(*days)[d]) continue;
       if (set_by[d] != nullptr) {
         ctx.ErrorAt(entry.key_node, path,
-                    std::string(DayName(d)) + " is already set by `" + set_by[d]->key +
-                        "` (line " + std::to_string(LoadContext::OriginOf(set_by[d]->key_node).line) +
-                        ")");
+                    std::string(DayName(d)) + " is already set by `" + set_by[d]->key + "` (line " +
+                        std::to_string(LoadContext::OriginOf(set_by[d]->key_node).line) + ")");
         ok = false;
         break;
       }
@@ -67,8 +66,8 @@ bool ReadHours(LoadContext& ctx, MapReader& hours, CalendarSpec* spec) {
       spec->hours[d] = intervals;
     }
   }
-  bool any_time = std::any_of(spec->hours.begin(), spec->hours.end(),
-                              [](auto& day) { return !day.empty(); });
+  bool any_time =
+      std::any_of(spec->hours.begin(), spec->hours.end(), [](auto& day) { return !day.empty(); });
   if (ok && !any_time) {
     ctx.Error(hours.origin(), hours.path(), "the calendar has no working time in the week");
     ok = false;
@@ -107,8 +106,7 @@ Result<std::shared_ptr<const BusinessCalendar>> CreateCalendar(const CalendarSpe
 
 void ReadCalendar(LoadContext& ctx, const MapReader::Entry& entry, const std::string& path,
                   bool env_overrides, Config* config) {
-  MapReader calendar(ctx, entry.value, path, LoadContext::OriginOf(entry.key_node),
-                     env_overrides);
+  MapReader calendar(ctx, entry.value, path, LoadContext::OriginOf(entry.key_node), env_overrides);
   CalendarSpec spec;
   auto timezone = calendar.GetScalar("timezone");
   calendar.Require("timezone", timezone.has_value());
@@ -149,8 +147,7 @@ void ReadCalendars(MapReader& root, Declared* declared, Config* config) {
   MapReader calendars = root.Child("calendars");
   for (const MapReader::Entry& entry : calendars.Entries()) {
     declared->calendars.insert(entry.key);
-    ReadCalendar(root.ctx(), entry, calendars.PathOf(entry.key), calendars.env_overrides(),
-                 config);
+    ReadCalendar(root.ctx(), entry, calendars.PathOf(entry.key), calendars.env_overrides(), config);
   }
 }
 

@@ -49,7 +49,8 @@ struct Config {
   EventFormat events;
   TimeConfig time;
   std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;
-  std::map<std::string, CalendarSpec> calendar_specs;  // as written, for summaries
+  // The calendars as written (zone, hours, holidays), for summaries such as check-config.
+  std::map<std::string, CalendarSpec> calendar_specs;
   std::vector<SlaDefinition> slas;  // config order is the order rules apply in
   CheckpointConfig checkpoint;
   WebConfig web;

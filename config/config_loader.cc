@@ -130,7 +130,8 @@ void ReadKafka(MapReader& root, KafkaConfig* kafka) {
 void ReadEvents(MapReader& root, Declared* declared, EventFormat* events) {
   MapReader reader = root.Child("events");
   ReadChoice<PayloadFormat>(
-      reader, "format", {{"cloudevents", PayloadFormat::kCloudEvents}, {"json", PayloadFormat::kJson}},
+      reader, "format",
+      {{"cloudevents", PayloadFormat::kCloudEvents}, {"json", PayloadFormat::kJson}},
       &events->format);
   if (events->format == PayloadFormat::kJson) events->key_pointer = "/key";
   MapReader fields = reader.Child("fields");
@@ -153,7 +154,8 @@ void ReadEvents(MapReader& root, Declared* declared, EventFormat* events) {
     }
     auto pointer = attributes.ScalarOf(entry);
     if (!pointer) {
-      if (entry.value.IsNull()) attributes.ctx().ErrorAt(entry.key_node, path, "needs a JSON pointer");
+      if (entry.value.IsNull())
+        attributes.ctx().ErrorAt(entry.key_node, path, "needs a JSON pointer");
       continue;
     }
     if (!CheckPointer(attributes.ctx(), *pointer, path)) continue;
@@ -197,11 +199,13 @@ bool IsListenAddress(std::string_view address) {
 
 // $2a$, $2b$ or $2y$, a two-digit cost, then 53 characters of bcrypt's base64.
 bool IsBcryptHash(std::string_view hash) {
-  if (hash.size() != 60 || !(hash.starts_with("$2a$") || hash.starts_with("$2b$") ||
-                             hash.starts_with("$2y$"))) {
+  if (hash.size() != 60 ||
+      !(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$"))) {
     return false;
   }
-  auto base64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/'; };
+  auto base64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/';
+  };
   return std::isdigit(static_cast<unsigned char>(hash[4])) &&
          std::isdigit(static_cast<unsigned char>(hash[5])) && hash[6] == '$' &&
          std::all_of(hash.begin() + 7, hash.end(), base64);

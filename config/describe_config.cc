@@ -28,8 +28,8 @@ std::vector<std::string> Departments(const Config& config) {
 
 bool IsSecretKey(std::string key) {
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view word : {"password", "secret", "key.pem", "sasl.oauthbearer.config",
-                                "sasl.jaas.config"}) {
+  for (std::string_view word :
+       {"password", "secret", "key.pem", "sasl.oauthbearer.config", "sasl.jaas.config"}) {
     if (key.find(word) != std::string::npos) return true;
   }
   return false;
@@ -46,19 +46,29 @@ std::string LogfmtValue(const std::string& value) {
   return out + "\"";
 }
 
+// "Europe/Berlin, mon-fri 08:00-12:00,13:00-18:00 sat 09:00-13:00 (49h a week), 5 holidays"
 std::string DescribeCalendar(const CalendarSpec& spec) {
-  std::string out = spec.timezone + ",";
-  DurationMs week = 0;
-  for (int d = 0; d < 7; ++d) {
-    if (spec.hours[d].empty()) continue;
+  auto day_hours = [&](int d) {
     std::vector<std::string> intervals;
-    for (const LocalInterval& i : spec.hours[d]) {
-      intervals.push_back(FormatInterval(i));
-      week += (i.end_minute - i.begin_minute) * kMinute;
+    for (const LocalInterval& i : spec.hours[d]) intervals.push_back(FormatInterval(i));
+    return Join(intervals, ",");
+  };
+  std::string out = spec.timezone + ",";
+  int week_minutes = 0;
+  for (int d = 0; d < 7;) {
+    int last = d;  // runs of days with the same hours are shown as one range
+    while (last + 1 < 7 && day_hours(last + 1) == day_hours(d)) ++last;
+    if (!spec.hours[d].empty()) {
+      out += " " + std::string(DayName(d)) + (last > d ? "-" + std::string(DayName(last)) : "") +
+             " " + day_hours(d);
+      for (const LocalInterval& i : spec.hours[d]) {
+        week_minutes += (last - d + 1) * (i.end_minute - i.begin_minute);
+      }
     }
-    out += " " + std::string(DayName(d)) + " " + Join(intervals, ",");
+    d = last + 1;
   }
-  return out + " (" + FormatDuration(week) + " a week), " +
+  return out + " (" + std::to_string(week_minutes / 60) + "h" +
+         (week_minutes % 60 ? std::to_string(week_minutes % 60) + "m" : "") + " a week), " +
          std::to_string(spec.holidays.size()) + " holidays";
 }
 
@@ -67,9 +77,8 @@ std::string DescribeTarget(const SlaDefinition& sla, const EventFormat& events) 
   for (const TargetOverride& t : sla.targets) {
     std::vector<std::string> matches;
     for (const AttributeMatch& m : t.when.where) {
-      std::string name = m.attribute < events.attributes.size()
-                             ? events.attributes[m.attribute].name
-                             : "?";
+      std::string name =
+          m.attribute < events.attributes.size() ? events.attributes[m.attribute].name : "?";
       matches.push_back(name + "=" + Join(m.values, "|"));
     }
     out += ", " + FormatDuration(t.target) + " when " + Join(matches, ",");
@@ -94,8 +103,8 @@ std::string DescribeConfig(const Config& config) {
   static constexpr const char* kTimeFormats[] = {"rfc3339", "epoch_ms", "epoch_s"};
   out += std::string("events: format=") +
          (events.format == PayloadFormat::kJson ? "json" : "cloudevents") +
-         " id=" + events.id_pointer + " type=" + events.type_pointer + " time=" +
-         events.time_pointer + " key=" + events.key_pointer +
+         " id=" + events.id_pointer + " type=" + events.type_pointer +
+         " time=" + events.time_pointer + " key=" + events.key_pointer +
          " time_format=" + kTimeFormats[static_cast<int>(events.time_format)] + "\n";
   for (const NamedPointer& a : events.attributes) out += "  " + a.name + "=" + a.pointer + "\n";
   out += "time: lateness=" + FormatDuration(config.time.lateness) +

@@ -1,15 +1,15 @@
 #include "config/working_hours.h"
 
-#include <date/date.h>
-
 #include <algorithm>
 #include <charconv>
+
+#include <date/date.h>
 
 namespace handoff {
 namespace {
 
 constexpr std::array<std::string_view, 7> kDayNames{"mon", "tue", "wed", "thu",
-                                                     "fri", "sat", "sun"};
+                                                    "fri", "sat", "sun"};
 
 int DayIndex(std::string_view name) {
   auto it = std::find(kDayNames.begin(), kDayNames.end(), name);
@@ -53,9 +53,8 @@ Result<DaySet> ParseDayKey(std::string_view key) {
   std::size_t begin = 0;
   while (true) {
     std::size_t comma = key.find(',', begin);
-    std::string part = Trim(key.substr(begin, comma == std::string_view::npos
-                                                  ? std::string_view::npos
-                                                  : comma - begin));
+    std::string part = Trim(key.substr(
+        begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin));
     std::size_t dash = part.find('-');
     int first = DayIndex(part.substr(0, dash));
     int last = dash == std::string::npos ? first : DayIndex(part.substr(dash + 1));
@@ -65,8 +64,9 @@ Result<DaySet> ParseDayKey(std::string_view key) {
                    " (write e.g. fri-sun,mon)"};
     }
     for (int d = first; d <= last; ++d) {
-      if (days[d]) return Error{"day " + std::string(kDayNames[d]) + " appears twice in \"" +
-                                std::string(key) + "\""};
+      if (days[d])
+        return Error{"day " + std::string(kDayNames[d]) + " appears twice in \"" +
+                     std::string(key) + "\""};
       days[d] = true;
     }
     if (comma == std::string_view::npos) break;
@@ -87,7 +87,8 @@ Result<LocalInterval> ParseInterval(std::string_view text) {
                  "\" (use HH:MM-HH:MM, e.g. 08:00-12:00; 24:00 only as an end)"};
   }
   if (*end <= *begin) {
-    return Error{"interval \"" + std::string(text) + "\" ends before it begins (split a night shift at 24:00)"};
+    return Error{"interval \"" + std::string(text) +
+                 "\" ends before it begins (split a night shift at 24:00)"};
   }
   return LocalInterval{*begin, *end};
 }

@@ -52,8 +52,8 @@ std::string KindOf(const YAML::Node& node) {
   }
 }
 
-MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path,
-                     Origin fallback, bool env_overrides, bool quiet)
+MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path, Origin fallback,
+                     bool env_overrides, bool quiet)
     : ctx_(ctx),
       path_(std::move(path)),
       origin_(node.IsDefined() && !node.IsNull() ? LoadContext::OriginOf(node) : fallback),
@@ -66,7 +66,9 @@ MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path,
     return;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies: the iterator hands out a temporary pair, and a reference into it dangles.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     if (!key.IsScalar()) {
       ctx_.ErrorAt(key, path_, "a key must be a string, got " + KindOf(key));
       continue;
@@ -79,7 +81,7 @@ MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path,
                        std::to_string(LoadContext::OriginOf(first->key_node).line) + ")");
       continue;
     }
-    entries_.push_back({key.Scalar(), key, it->second});
+    entries_.push_back({key.Scalar(), key, value});
   }
 }
 
@@ -188,8 +190,7 @@ void ReadString(MapReader& map, std::string_view key, std::string* out, bool req
   if (value) *out = value->text;
 }
 
-void ReadNonEmptyString(MapReader& map, std::string_view key, std::string* out,
-                        bool required) {
+void ReadNonEmptyString(MapReader& map, std::string_view key, std::string* out, bool required) {
   auto value = map.GetScalar(key);
   map.Require(key, value.has_value() || !required);
   if (!value) return;

@@ -5,13 +5,13 @@
 // LoadContext. Single-threaded; one LoadContext per load. Never throws on bad input.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "config/config_loader.h"
 #include "handlers/time.h"
