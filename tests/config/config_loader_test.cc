@@ -1,21 +1,22 @@
 // Every validation rule of the config loader, each asserting the reported position
 // (1-based line and column) and key path. Line numbers of kMinimalConfig:
 //  1 kafka:                 6     to: /data/to            11     to: operations
-//  2   topics: [orders]     7     tier: /data/tier        12     start: { type: ..., where: { from: sales } }
-//  3 events:                8 slas:                       13     stop: { type: handoff.accepted }
-//  4   attributes:          9   - name: accept            14     target: 2h
-//  5     from: /data/from  10     from: sales
+//  2   topics: [orders]     7     tier: /data/tier        12     start: { type: ..., where: { from:
+//  sales } } 3 events:                8 slas:                       13     stop: { type:
+//  handoff.accepted } 4   attributes:          9   - name: accept            14     target: 2h 5
+//  from: /data/from  10     from: sales
 #include "config/config_loader.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "tests/config/config_test_util.h"
 
 namespace handoff {
 namespace {
 
+using testing::AddToSla;
 using testing::Dump;
 using testing::Edit;
 using testing::ErrorsOf;
@@ -112,8 +113,7 @@ slas:
   EXPECT_EQ(sla.target, 90 * kMinute);
   ASSERT_EQ(sla.targets.size(), 1u);
   EXPECT_TRUE(sla.targets[0].when.types.empty());
-  EXPECT_EQ(sla.targets[0].when.where.at(0).values,
-            (std::vector<std::string>{"gold", "platinum"}));
+  EXPECT_EQ(sla.targets[0].when.where.at(0).values, (std::vector<std::string>{"gold", "platinum"}));
   EXPECT_EQ(sla.targets[0].target, 30 * kMinute);
   EXPECT_EQ(sla.warn_at, (std::vector<double>{0.5, 0.8}));
   EXPECT_EQ(sla.calendar_name, "office");
@@ -169,8 +169,7 @@ TEST(ConfigLoader, RejectsUnreadableFile) {
 }
 
 TEST(ConfigLoader, RejectsUnknownKeyWithPosition) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    colour: red"), 15, 5,
-                  "slas[0].colour", "unknown key `colour`");
+  ExpectOnlyError(AddToSla("    colour: red"), 15, 5, "slas[0].colour", "unknown key `colour`");
 }
 
 TEST(ConfigLoader, SuggestsNearestKnownKey) {
@@ -195,8 +194,8 @@ TEST(ConfigLoader, RejectsUnknownKeyInSection) {
 }
 
 TEST(ConfigLoader, RejectsDuplicateKey) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    target: 3h"), 15, 5,
-                  "slas[0].target", "duplicate key (first at line 14)");
+  ExpectOnlyError(AddToSla("    target: 3h"), 15, 5, "slas[0].target",
+                  "duplicate key (first at line 14)");
 }
 
 TEST(ConfigLoader, RequiresKafkaTopics) {
@@ -224,10 +223,10 @@ TEST(ConfigLoader, RequiresEachSlaKey) {
     std::string line;
     std::string key;
   };
-  for (const Case& c : {Case{"    from: sales\n", "from"}, Case{"    to: operations\n", "to"},
-                        Case{"  - name: accept\n", "name"},
-                        Case{"    stop: { type: handoff.accepted }\n", "stop"},
-                        Case{"    target: 2h\n", "target"}}) {
+  for (const Case& c :
+       {Case{"    from: sales\n", "from"}, Case{"    to: operations\n", "to"},
+        Case{"  - name: accept\n", "name"}, Case{"    stop: { type: handoff.accepted }\n", "stop"},
+        Case{"    target: 2h\n", "target"}}) {
     SCOPED_TRACE(c.key);
     std::string yaml = Edit(c.line, c.key == "name" ? "  -\n" : "");
     ConfigErrors errors = ErrorsOf(yaml);
@@ -255,16 +254,14 @@ TEST(ConfigLoader, RejectsBadSlaName) {
 }
 
 TEST(ConfigLoader, RejectsEmptyDepartment) {
-  ExpectOnlyError(Edit("from: sales\n", "from: \"\"\n"), 10, 11, "slas[0].from",
-                  "non-empty UTF-8");
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    owner: ''"), 15, 12,
-                  "slas[0].owner", "non-empty");
+  ExpectOnlyError(Edit("from: sales\n", "from: \"\"\n"), 10, 11, "slas[0].from", "non-empty UTF-8");
+  ExpectOnlyError(AddToSla("    owner: ''"), 15, 12, "slas[0].owner", "non-empty");
 }
 
 TEST(ConfigLoader, RejectsUnknownCalendar) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    calendar: ofice"), 15, 15,
-                  "slas[0].calendar", "unknown calendar `ofice`");
-  std::string yaml = Edit("    target: 2h", "    target: 2h\n    calendar: ofice") +
+  ExpectOnlyError(AddToSla("    calendar: ofice"), 15, 15, "slas[0].calendar",
+                  "unknown calendar `ofice`");
+  std::string yaml = AddToSla("    calendar: ofice") +
                      "calendars:\n  office:\n    timezone: UTC\n    hours: { mon: 09:00-17:00 }\n";
   ConfigErrors errors = ErrorsOf(yaml);
   ASSERT_EQ(errors.size(), 1u) << Dump(errors);
@@ -275,29 +272,25 @@ TEST(ConfigLoader, RejectsZeroAndNegativeTargets) {
   ExpectOnlyError(Edit("target: 2h", "target: 0s"), 14, 13, "slas[0].target",
                   "must be greater than 0");
   ExpectOnlyError(Edit("target: 2h", "target: -2h"), 14, 13, "slas[0].target", "bad duration");
-  ExpectOnlyError(Edit("    target: 2h",
-                       "    target: 2h\n    targets:\n      - when: { tier: gold }\n"
-                       "        target: 0m"),
+  ExpectOnlyError(AddToSla("    targets:\n      - when: { tier: gold }\n"
+                           "        target: 0m"),
                   17, 17, "slas[0].targets[0].target", "must be greater than 0");
 }
 
 TEST(ConfigLoader, ChecksTargetOverrides) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    targets: { when: x }"), 15, 14,
-                  "slas[0].targets", "expected a list, got a map");
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    targets:\n      - target: 1h"), 16,
-                  9, "slas[0].targets[0].when", "required key `when` is missing");
-  ExpectOnlyError(
-      Edit("    target: 2h", "    target: 2h\n    targets:\n      - { when: {}, target: 1h }"),
-      16, 17, "slas[0].targets[0].when", "needs at least one attribute");
-  ExpectOnlyError(Edit("    target: 2h",
-                       "    target: 2h\n    targets:\n      - when: { tierr: gold }\n"
-                       "        target: 1h"),
+  ExpectOnlyError(AddToSla("    targets: { when: x }"), 15, 14, "slas[0].targets",
+                  "expected a list, got a map");
+  ExpectOnlyError(AddToSla("    targets:\n      - target: 1h"), 16, 9, "slas[0].targets[0].when",
+                  "required key `when` is missing");
+  ExpectOnlyError(AddToSla("    targets:\n      - { when: {}, target: 1h }"), 16, 17,
+                  "slas[0].targets[0].when", "needs at least one attribute");
+  ExpectOnlyError(AddToSla("    targets:\n      - when: { tierr: gold }\n"
+                           "        target: 1h"),
                   16, 17, "slas[0].targets[0].when.tierr", "did you mean `tier`?");
 }
 
 TEST(ConfigLoader, ChecksTimeDurations) {
-  ExpectOnlyError(WithSection("time:\n  lateness: -1s\n"), 16, 13, "time.lateness",
-                  "bad duration");
+  ExpectOnlyError(WithSection("time:\n  lateness: -1s\n"), 16, 13, "time.lateness", "bad duration");
   ExpectOnlyError(WithSection("time:\n  idle_timeout: 0s\n"), 16, 17, "time.idle_timeout",
                   "must be greater than 0");
   ExpectOnlyError(WithSection("time:\n  dedupe_window: 1 h\n"), 16, 18, "time.dedupe_window",
@@ -306,8 +299,9 @@ TEST(ConfigLoader, ChecksTimeDurations) {
                   "bad duration");
   ExpectOnlyError(WithSection("checkpoint:\n  interval: 0s\n"), 16, 13, "checkpoint.interval",
                   "must be greater than 0");
-  auto ok = LoadConfigString(WithSection("time: { lateness: 0s, dedupe_window: 0s, retention: 0s }\n"),
-                             "test.yaml", NoEnv());
+  auto ok =
+      LoadConfigString(WithSection("time: { lateness: 0s, dedupe_window: 0s, retention: 0s }\n"),
+                       "test.yaml", NoEnv());
   ASSERT_TRUE(ok.ok()) << Dump(ok.error());
   EXPECT_EQ(ok->time.lateness, 0);
 }
@@ -351,8 +345,8 @@ TEST(ConfigLoader, RequiresTimeZoneAndHours) {
 }
 
 TEST(ConfigLoader, RejectsMalformedHours) {
-  ExpectOnlyError(CalendarConfig("UTC", "      mon-fri: [\"08:00-12:00\", \"1pm-5pm\"]\n"), 19,
-                  32, "calendars.office.hours.mon-fri[1]", "bad interval \"1pm-5pm\"");
+  ExpectOnlyError(CalendarConfig("UTC", "      mon-fri: [\"08:00-12:00\", \"1pm-5pm\"]\n"), 19, 32,
+                  "calendars.office.hours.mon-fri[1]", "bad interval \"1pm-5pm\"");
   ExpectOnlyError(CalendarConfig("UTC", "      mon: \"8:00-12:00\"\n"), 19, 12,
                   "calendars.office.hours.mon", "bad interval");
   ExpectOnlyError(CalendarConfig("UTC", "      mon: [\"24:00-24:00\"]\n"), 19, 13,
@@ -413,8 +407,8 @@ TEST(ConfigLoader, RejectsCalendarWithoutWorkingTime) {
 
 TEST(ConfigLoader, RejectsBadHolidays) {
   std::string hours = "      mon: [09:00-17:00]\n";
-  ExpectOnlyError(CalendarConfig("UTC", hours, "    holidays: [2026-12-24, 24.12.2026]\n"), 20,
-                  28, "calendars.office.holidays[1]", "bad date \"24.12.2026\" (use YYYY-MM-DD)");
+  ExpectOnlyError(CalendarConfig("UTC", hours, "    holidays: [2026-12-24, 24.12.2026]\n"), 20, 28,
+                  "calendars.office.holidays[1]", "bad date \"24.12.2026\" (use YYYY-MM-DD)");
   ExpectOnlyError(CalendarConfig("UTC", hours, "    holidays:\n      - 2026-02-30\n"), 21, 9,
                   "calendars.office.holidays[0]", "impossible date");
   ExpectOnlyError(CalendarConfig("UTC", hours, "    holidays: 2026-12-24\n"), 20, 15,
@@ -422,17 +416,16 @@ TEST(ConfigLoader, RejectsBadHolidays) {
 }
 
 TEST(ConfigLoader, RejectsWarnFractionsOutsideZeroAndOne) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    warn_at: [0.5, 1.0]"), 15, 20,
-                  "slas[0].warn_at[1]", "between 0 and 1");
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    warn_at: [0]"), 15, 15,
-                  "slas[0].warn_at[0]", "between 0 and 1");
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    warn_at: [half]"), 15, 15,
-                  "slas[0].warn_at[0]", "bad warn_at \"half\"");
+  ExpectOnlyError(AddToSla("    warn_at: [0.5, 1.0]"), 15, 20, "slas[0].warn_at[1]",
+                  "between 0 and 1");
+  ExpectOnlyError(AddToSla("    warn_at: [0]"), 15, 15, "slas[0].warn_at[0]", "between 0 and 1");
+  ExpectOnlyError(AddToSla("    warn_at: [half]"), 15, 15, "slas[0].warn_at[0]",
+                  "bad warn_at \"half\"");
 }
 
 TEST(ConfigLoader, RejectsDuplicateWarnFractions) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    warn_at: [0.5, 0.8, 0.50]"), 15,
-                  25, "slas[0].warn_at[2]", "duplicate warn_at 0.50");
+  ExpectOnlyError(AddToSla("    warn_at: [0.5, 0.8, 0.50]"), 15, 25, "slas[0].warn_at[2]",
+                  "duplicate warn_at 0.50");
 }
 
 TEST(ConfigLoader, RejectsInvalidJsonPointers) {
@@ -466,38 +459,37 @@ TEST(ConfigLoader, RejectsBadWhereValues) {
 TEST(ConfigLoader, ChecksConditionTypes) {
   ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { type: [] }"), 13, 19,
                   "slas[0].stop.type", "needs at least one event type");
-  ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { type: [a, \"\"] }"), 13,
-                  23, "slas[0].stop.type", "must not be empty");
+  ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { type: [a, \"\"] }"), 13, 23,
+                  "slas[0].stop.type", "must not be empty");
   ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { type: { a: b } }"), 13, 19,
                   "slas[0].stop.type", "expected a string or a list of strings, got a map");
-  ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { where: { to: x } }"), 13,
-                  11, "slas[0].stop.type", "required key `type` is missing");
+  ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: { where: { to: x } }"), 13, 11,
+                  "slas[0].stop.type", "required key `type` is missing");
   ExpectOnlyError(Edit("stop: { type: handoff.accepted }", "stop: handoff.accepted"), 13, 11,
                   "slas[0].stop", "expected a map, got a string");
 }
 
 TEST(ConfigLoader, RequiresPauseAndResumeTogether) {
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    pause: { type: order.on_hold }"),
-                  15, 5, "slas[0].pause", "`pause` needs `resume`");
-  ExpectOnlyError(Edit("    target: 2h", "    target: 2h\n    resume: { type: order.released }"),
-                  15, 5, "slas[0].resume", "`resume` needs `pause`");
+  ExpectOnlyError(AddToSla("    pause: { type: order.on_hold }"), 15, 5, "slas[0].pause",
+                  "`pause` needs `resume`");
+  ExpectOnlyError(AddToSla("    resume: { type: order.released }"), 15, 5, "slas[0].resume",
+                  "`resume` needs `pause`");
 }
 
 TEST(ConfigLoader, RejectsUnknownEventFormats) {
   ExpectOnlyError(Edit("events:\n", "events:\n  format: avro\n"), 4, 11, "events.format",
                   "unknown value \"avro\" (one of: cloudevents, json)");
-  ExpectOnlyError(Edit("events:\n", "events:\n  time_format: unix\n"), 4, 16,
-                  "events.time_format", "one of: rfc3339, epoch_ms, epoch_s");
+  ExpectOnlyError(Edit("events:\n", "events:\n  time_format: unix\n"), 4, 16, "events.time_format",
+                  "one of: rfc3339, epoch_ms, epoch_s");
 }
 
 TEST(ConfigLoader, RejectsWrongNodeKinds) {
-  ExpectOnlyError(Edit("kafka:\n  topics: [orders]\n", "kafka: [orders]\n"), 1, 8,
-                  "kafka", "expected a map, got a list");
+  ExpectOnlyError(Edit("kafka:\n  topics: [orders]\n", "kafka: [orders]\n"), 1, 8, "kafka",
+                  "expected a map, got a list");
   ExpectOnlyError(Edit("topics: [orders]", "topics: { orders: 1 }"), 2, 11, "kafka.topics",
                   "expected a string or a list of strings, got a map");
   std::string no_slas = std::string(kMinimalConfig.substr(0, kMinimalConfig.find("slas:")));
-  ExpectOnlyError(no_slas + "slas:\n  x: 1\n", 9, 3, "slas",
-                  "expected a list of SLAs, got a map");
+  ExpectOnlyError(no_slas + "slas:\n  x: 1\n", 9, 3, "slas", "expected a list of SLAs, got a map");
   ExpectOnlyError("just a string\n", 1, 1, "", "expected a map, got a string");
 }
 
@@ -525,14 +517,16 @@ TEST(ConfigLoader, RequiresTlsCertAndKeyTogether) {
 TEST(ConfigLoader, RequiresBcryptHashesForBasicAuth) {
   const std::string hash = "$2b$10$abcdefghijklmnopqrstuu0123456789ABCDEFGHIJKLMNOPQRSTU";
   ASSERT_EQ(hash.size(), 60u);
-  auto ok = LoadConfigString(WithSection("web:\n  basic_auth_users:\n    alice: \"" + hash + "\"\n"),
-                             "test.yaml", NoEnv());
+  auto ok =
+      LoadConfigString(WithSection("web:\n  basic_auth_users:\n    alice: \"" + hash + "\"\n"),
+                       "test.yaml", NoEnv());
   ASSERT_TRUE(ok.ok()) << Dump(ok.error());
   EXPECT_EQ(ok->web.basic_auth_users.at("alice"), hash);
-  ExpectOnlyError(WithSection("web:\n  basic_auth_users:\n    alice: \"" + hash + "\"\n    bob: hunter2\n"),
-                  18, 10, "web.basic_auth_users.bob", "expected a bcrypt hash");
-  ExpectOnlyError(WithSection("web:\n  basic_auth_users: [bob]\n"), 16, 21,
-                  "web.basic_auth_users", "expected a map, got a list");
+  ExpectOnlyError(
+      WithSection("web:\n  basic_auth_users:\n    alice: \"" + hash + "\"\n    bob: hunter2\n"), 18,
+      10, "web.basic_auth_users.bob", "expected a bcrypt hash");
+  ExpectOnlyError(WithSection("web:\n  basic_auth_users: [bob]\n"), 16, 21, "web.basic_auth_users",
+                  "expected a map, got a list");
 }
 
 TEST(ConfigLoader, RejectsNonStringKeysAndNullValues) {
@@ -576,7 +570,8 @@ TEST(ConfigLoader, SecretFilesAreReadIntoProperties) {
   std::ofstream(secret_path) << "s3cr3t\n";
   std::string yaml = Edit("  topics: [orders]\n",
                           "  topics: [orders]\n  properties:\n    sasl.username: svc\n"
-                          "    sasl.password_file: " + secret_path + "\n");
+                          "    sasl.password_file: " +
+                              secret_path + "\n");
   auto result = LoadConfigString(yaml, "test.yaml", NoEnv());
   ASSERT_TRUE(result.ok()) << Dump(result.error());
   const auto& properties = result->kafka.properties;
@@ -602,9 +597,10 @@ TEST(ConfigLoader, RejectsSecretGivenTwice) {
 }
 
 TEST(ConfigLoader, NeverThrowsOnHostileInput) {
-  for (std::string yaml : std::vector<std::string>{"", "---", "[", "{a: *x}", "a: &x [*x]", "\t", "%YAML 9.9\n---\na: 1",
-                           "slas: [[[[[[]]]]]]", "? ? ? a", "kafka: !!binary AAAA",
-                           std::string(5000, '['), "slas:\n  - *a\n", "\xff\xfe"}) {
+  for (std::string yaml : std::vector<std::string>{
+           "", "---", "[", "{a: *x}", "a: &x [*x]", "\t", "%YAML 9.9\n---\na: 1",
+           "slas: [[[[[[]]]]]]", "? ? ? a", "kafka: !!binary AAAA", std::string(5000, '['),
+           "slas:\n  - *a\n", "\xff\xfe"}) {
     EXPECT_NO_THROW((void)LoadConfigString(yaml, "x", NoEnv()));
     EXPECT_FALSE(LoadConfigString(yaml, "x", NoEnv()).ok());
   }

@@ -2,11 +2,11 @@
 // environment, and assertions on the errors a load reports.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 
@@ -73,6 +73,12 @@ inline std::string Edit(std::string_view from, std::string_view to,
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) config.replace(at, from.size(), to);
   return config;
+}
+
+// The minimal config with `lines` added to its SLA, after `target:` (line 14); the first
+// added line is line 15.
+inline std::string AddToSla(std::string_view lines) {
+  return Edit("    target: 2h\n", "    target: 2h\n" + std::string(lines) + "\n");
 }
 
 }  // namespace handoff::testing
