@@ -70,8 +70,12 @@ bool SameJson(simdjson::dom::element a, simdjson::dom::element b, std::string pa
   }
 }
 
+// A case folder holds events.jsonl, args.txt, expected.json and config.yaml, or uses
+// config/examples/orders.yaml when it has none.
 ReplayArgs ArgsFor(const fs::path& dir) {
-  ReplayArgs args{.config = (dir / "config.yaml").string(),
+  fs::path config = dir / "config.yaml";
+  if (!fs::exists(config)) config = fs::path(HANDOFF_SOURCE_DIR) / "config/examples/orders.yaml";
+  ReplayArgs args{.config = config.string(),
                   .input = (dir / "events.jsonl").string(),
                   .as_of = {},
                   .output = {},
@@ -87,7 +91,7 @@ ReplayArgs ArgsFor(const fs::path& dir) {
 class ReplayExample : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReplayExample, MatchesExpectedReport) {
-  fs::path dir = fs::path(HANDOFF_SHARED_DIR) / "replay-examples" / GetParam();
+  fs::path dir = GetParam();
   std::ostringstream out, err;
   ASSERT_EQ(ReplayCommand(ArgsFor(dir), out, err), kExitOk) << err.str();
   simdjson::dom::parser p1, p2;
@@ -98,10 +102,16 @@ TEST_P(ReplayExample, MatchesExpectedReport) {
   EXPECT_TRUE(SameJson(actual, expected, "$", where)) << where << "\n" << out.str();
 }
 
+const std::string kShared = std::string(HANDOFF_SHARED_DIR) + "/replay-examples/";
 INSTANTIATE_TEST_SUITE_P(SharedExamples, ReplayExample,
-                         ::testing::Values("met_exactly_at_deadline",
-                                           "pause_resume_extends_deadline",
-                                           "late_event_beyond_lateness", "calendar_weekend"));
+                         ::testing::Values(kShared + "met_exactly_at_deadline",
+                                           kShared + "pause_resume_extends_deadline",
+                                           kShared + "late_event_beyond_lateness",
+                                           kShared + "calendar_weekend"));
+// The README's example: a working day of config/examples/orders.yaml, checked by hand.
+INSTANTIATE_TEST_SUITE_P(OrdersExample, ReplayExample,
+                         ::testing::Values(std::string(HANDOFF_SOURCE_DIR) +
+                                           "/tests/testdata/replay/orders_day"));
 
 TEST(ReplayCommand, BadAsOfAndMissingInputAreUsageErrors) {
   fs::path dir = fs::path(HANDOFF_SHARED_DIR) / "replay-examples" / "met_exactly_at_deadline";
