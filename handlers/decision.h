@@ -13,6 +13,10 @@ namespace handoff {
 
 enum class InstanceState : std::uint8_t { kRunning, kPaused, kOverdue, kMet, kBreached, kCancelled };
 std::string_view InstanceStateName(InstanceState state);  // "running", "paused", ...
+inline bool IsOpenState(InstanceState state) {
+  return state == InstanceState::kRunning || state == InstanceState::kPaused ||
+         state == InstanceState::kOverdue;
+}
 
 // An instance as of some instant (the decision's time, or the frontier).
 struct InstanceSnapshot {

@@ -32,15 +32,6 @@ std::string_view DecisionKindName(DecisionKind kind) {
   return "unknown";
 }
 
-namespace {
-
-bool IsOpen(InstanceState state) {
-  return state == InstanceState::kRunning || state == InstanceState::kPaused ||
-         state == InstanceState::kOverdue;
-}
-
-}  // namespace
-
 SlaEngine::SlaEngine(Slas slas, EngineOptions options)
     : slas_(std::move(slas)),
       options_(options),
@@ -128,7 +119,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
   const SlaDefinition& def = (*slas_)[sla];
   Slot slot = order == orders_.end() ? kNoSlot : order->second;
   while (slot != kNoSlot && instances_[slot].sla != sla) slot = instances_[slot].next_in_order;
-  bool open = slot != kNoSlot && IsOpen(instances_[slot].state);
+  bool open = slot != kNoSlot && IsOpenState(instances_[slot].state);
   bool paused = open && instances_[slot].state == InstanceState::kPaused;
   bool matched = false;
 
@@ -307,7 +298,7 @@ void SlaEngine::ForgetExpired() {
          forget_queue_[forget_head_].forget_at <= frontier_) {
     Remembered r = forget_queue_[forget_head_++];
     Instance& instance = instances_[r.slot];
-    if (IsOpen(instance.state) || instance.cycle != r.cycle ||
+    if (IsOpenState(instance.state) || instance.cycle != r.cycle ||
         instance.ended_at + options_.retention != r.forget_at) {
       continue;
     }
@@ -342,7 +333,7 @@ void SlaEngine::CountState(const Instance& instance, int delta) {
 }
 
 DurationMs SlaEngine::Elapsed(const Instance& instance, TimeMs now) const {
-  if (instance.state == InstanceState::kPaused || !IsOpen(instance.state)) {
+  if (instance.state == InstanceState::kPaused || !IsOpenState(instance.state)) {
     return instance.elapsed_before;
   }
   return instance.elapsed_before +
@@ -384,7 +375,7 @@ void SlaEngine::VisitOpenInstances(
     const std::function<void(const InstanceSnapshot&)>& visit) const {
   for (const auto& [key, first] : orders_) {
     for (Slot slot = first; slot != kNoSlot; slot = instances_[slot].next_in_order) {
-      if (IsOpen(instances_[slot].state)) visit(Snapshot(instances_[slot], frontier_));
+      if (IsOpenState(instances_[slot].state)) visit(Snapshot(instances_[slot], frontier_));
     }
   }
 }

@@ -20,6 +20,7 @@
 
 #include "handlers/decision.h"
 #include "handlers/event.h"
+#include "handlers/result.h"
 #include "handlers/sla_definition.h"
 #include "handlers/timer_index.h"
 
@@ -80,6 +81,17 @@ class SlaEngine {
 
   // Approximate bytes of engine state (instances, keys, timers), for benchmarks.
   std::size_t MemoryBytes() const;
+
+  // Checkpoints (DESIGN.md §9): everything needed to continue as if the engine had never
+  // stopped: the frontier, the reorder buffer, open and remembered closed instances, the
+  // dedupe ids and the counters. Timers, counts and queues are derived on restore.
+  // Instances name their SLA, so a restore under a changed config keeps every SLA that
+  // still exists (with the target each instance started with) and drops the others,
+  // counting the open ones dropped in *dropped_open. Attributes of buffered events are
+  // positional: reordering events.attributes across a restart can misread them.
+  std::string SaveState() const;
+  static Result<SlaEngine> RestoreState(Slas slas, EngineOptions options, std::string_view state,
+                                        std::size_t* dropped_open = nullptr);
 
  private:
   using Slot = TimerIndex::Slot;

@@ -1,0 +1,187 @@
+// SlaEngine::SaveState and RestoreState: the engine's checkpoint encoding. Kept apart from
+// the rules in sla_engine.cc; it only copies state out and derives the rest back.
+#include <algorithm>
+
+#include "handlers/byte_codec.h"
+#include "handlers/sla_engine.h"
+
+namespace handoff {
+namespace {
+
+constexpr std::string_view kMagic = "handoff-engine-state";
+constexpr std::uint64_t kVersion = 1;
+
+void PutEvent(ByteWriter& w, const Event& e) {
+  w.PutSigned(e.time);
+  w.PutString(e.id);
+  w.PutString(e.type);
+  w.PutString(e.key);
+  w.PutUnsigned(e.attributes.size());
+  for (const auto& a : e.attributes) {
+    w.PutUnsigned(a ? 1 : 0);
+    if (a) w.PutString(*a);
+  }
+}
+
+bool GetEvent(ByteReader& r, Event& e) {
+  std::uint64_t count = 0;
+  if (!r.GetSigned(e.time) || !r.GetString(e.id) || !r.GetString(e.type) || !r.GetString(e.key) ||
+      !r.GetUnsigned(count) || count > 1024) {
+    return false;
+  }
+  e.attributes.resize(count);
+  for (auto& a : e.attributes) {
+    std::uint64_t present = 0;
+    if (!r.GetUnsigned(present)) return false;
+    if (present) {
+      a.emplace();
+      if (!r.GetString(*a)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string SlaEngine::SaveState() const {
+  ByteWriter w;
+  w.PutString(kMagic);
+  w.PutUnsigned(kVersion);
+  w.PutSigned(frontier_);
+  w.PutSigned(max_event_time_);
+  for (std::uint64_t v : {stats_.applied, stats_.late, stats_.duplicate, stats_.ignored}) {
+    w.PutUnsigned(v);
+  }
+  w.PutUnsigned(slas_->size());
+  for (const SlaDefinition& sla : *slas_) w.PutString(sla.name);
+
+  w.PutUnsigned(buffer_.size());
+  for (const auto& [time, event] : buffer_) PutEvent(w, event);  // in apply order
+
+  std::size_t live = 0;
+  for (const auto& [key, first] : orders_) {
+    for (Slot s = first; s != kNoSlot; s = instances_[s].next_in_order) ++live;
+  }
+  w.PutUnsigned(live);
+  for (const auto& [key, first] : orders_) {
+    for (Slot s = first; s != kNoSlot; s = instances_[s].next_in_order) {
+      const Instance& i = instances_[s];
+      w.PutUnsigned(i.sla);
+      w.PutString(key);
+      w.PutUnsigned(i.cycle);
+      w.PutUnsigned(static_cast<std::uint64_t>(i.state));
+      for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.breached_at,
+                       i.ended_at, i.target}) {
+        w.PutSigned(t);
+      }
+      w.PutUnsigned(i.warnings_fired);
+    }
+  }
+
+  w.PutUnsigned(seen_ids_.size());
+  for (const auto& [id, time] : seen_ids_) {
+    w.PutString(id);
+    w.PutSigned(time);
+  }
+  return w.Take();
+}
+
+Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
+                                          std::string_view state, std::size_t* dropped_open) {
+  auto corrupt = [](std::string_view what) {
+    return Error{"engine state is corrupt or truncated (" + std::string(what) + ")"};
+  };
+  ByteReader r(state);
+  std::string magic;
+  std::uint64_t version = 0;
+  if (!r.GetString(magic) || magic != kMagic) return corrupt("not an engine state");
+  if (!r.GetUnsigned(version) || version != kVersion) {
+    return Error{"engine state version " + std::to_string(version) + " is not supported (expected " +
+                 std::to_string(kVersion) + ")"};
+  }
+  SlaEngine engine(slas, options);
+  std::uint64_t count = 0;
+  if (!r.GetSigned(engine.frontier_) || !r.GetSigned(engine.max_event_time_) ||
+      !r.GetUnsigned(engine.stats_.applied) || !r.GetUnsigned(engine.stats_.late) ||
+      !r.GetUnsigned(engine.stats_.duplicate) || !r.GetUnsigned(engine.stats_.ignored) ||
+      !r.GetUnsigned(count) || count > UINT16_MAX) {
+    return corrupt("header");
+  }
+  // Saved SLA index -> current index, by name; -1 for an SLA no longer configured.
+  std::vector<int> sla_map(count, -1);
+  for (auto& mapped : sla_map) {
+    std::string name;
+    if (!r.GetString(name)) return corrupt("SLA names");
+    for (std::size_t i = 0; i < slas->size(); ++i) {
+      if ((*slas)[i].name == name) mapped = static_cast<int>(i);
+    }
+  }
+
+  if (!r.GetUnsigned(count)) return corrupt("reorder buffer");
+  for (std::uint64_t n = 0; n < count; ++n) {
+    Event e;
+    if (!GetEvent(r, e)) return corrupt("reorder buffer");
+    TimeMs time = e.time;
+    engine.buffer_.emplace(time, std::move(e));  // saved in order, so ties keep it
+  }
+
+  if (!r.GetUnsigned(count)) return corrupt("instances");
+  std::vector<Slot> closed;
+  for (std::uint64_t n = 0; n < count; ++n) {
+    std::uint64_t saved_sla = 0, cycle = 0, state_value = 0, warnings = 0;
+    std::string key;
+    Instance i{};
+    if (!r.GetUnsigned(saved_sla) || !r.GetString(key) || !r.GetUnsigned(cycle) ||
+        !r.GetUnsigned(state_value) || state_value > static_cast<int>(InstanceState::kCancelled)) {
+      return corrupt("instance");
+    }
+    for (TimeMs* t : {&i.started_at, &i.running_since, &i.elapsed_before, &i.deadline,
+                      &i.breached_at, &i.ended_at, &i.target}) {
+      if (!r.GetSigned(*t)) return corrupt("instance times");
+    }
+    if (!r.GetUnsigned(warnings) || saved_sla >= sla_map.size()) return corrupt("instance");
+    i.state = static_cast<InstanceState>(state_value);
+    if (sla_map[saved_sla] < 0) {
+      if (dropped_open && IsOpenState(i.state)) ++*dropped_open;
+      continue;
+    }
+    i.sla = static_cast<std::uint16_t>(sla_map[saved_sla]);
+    i.cycle = static_cast<std::uint32_t>(cycle);
+    i.warnings_fired = static_cast<std::uint8_t>(
+        std::min<std::uint64_t>(warnings, (*slas)[i.sla].warn_at.size()));
+    auto order = engine.orders_.emplace(std::move(key), kNoSlot).first;
+    Slot slot = engine.AllocateSlot();
+    i.key = &order->first;
+    i.next_in_order = order->second;
+    order->second = slot;
+    engine.instances_[slot] = i;
+    if (IsOpenState(i.state)) {
+      engine.CountState(i, +1);
+      if (i.breached_at != kNoTime) engine.open_breaches_[i.sla].insert(i.breached_at);
+      engine.ScheduleNextTimer(slot);
+    } else {
+      closed.push_back(slot);
+    }
+  }
+  // Closed instances are forgotten in the order they closed.
+  std::sort(closed.begin(), closed.end(), [&](Slot a, Slot b) {
+    return engine.instances_[a].ended_at < engine.instances_[b].ended_at;
+  });
+  for (Slot slot : closed) {
+    const Instance& i = engine.instances_[slot];
+    engine.forget_queue_.push_back({i.ended_at + options.retention, slot, i.cycle});
+  }
+
+  if (!r.GetUnsigned(count)) return corrupt("dedupe ids");
+  for (std::uint64_t n = 0; n < count; ++n) {
+    std::string id;
+    TimeMs time;
+    if (!r.GetString(id) || !r.GetSigned(time)) return corrupt("dedupe ids");
+    engine.seen_ids_.emplace(std::move(id), time);
+  }
+  engine.seen_ids_after_sweep_ = engine.seen_ids_.size();
+  if (!r.AtEnd()) return corrupt("trailing bytes");
+  return engine;
+}
+
+}  // namespace handoff
