@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "config/config_loader.h"
+#include "daemon/build_info.h"
 #include "daemon/logger.h"
 #include "handlers/replay_report.h"
 
@@ -23,7 +24,7 @@ std::optional<Config> LoadOrReport(const std::string& path, std::ostream& err) {
 }  // namespace
 
 std::string VersionString() {
-  return std::string("handoffd ") + HANDOFF_VERSION + " (revision " + HANDOFF_REVISION + ")";
+  return std::string("handoffd ") + kVersion + " (revision " + kRevision + ")";
 }
 
 int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err) {

@@ -21,7 +21,7 @@ constexpr const char* kFooter =
     "  handoffd check-config /etc/handoffd/handoffd.yaml\n"
     "  handoffd run --config /etc/handoffd/handoffd.yaml\n"
     "  handoffd replay --config orders.yaml --input events.jsonl --instances\n"
-    "Exit codes: 0 clean stop, 1 config or usage error, 2 runtime failure.";
+    "Exit codes: 0 clean stop, 1 config or usage error, 2 runtime failure.\n";
 
 struct LogFlags {
   std::string level = "info";
