@@ -16,15 +16,22 @@ get_filename_component(HANDOFF_REPO_DIR ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_SET_DESTDIR OFF)
 
+# The unit and /etc config have absolute paths: they go in a component that only the
+# package installs, so `cmake --install build --prefix ~/.local` never writes to /etc.
 install(FILES ${HANDOFF_DEB_DIR}/systemd/handoffd.service
-  DESTINATION /lib/systemd/system)
+  DESTINATION /lib/systemd/system COMPONENT deb EXCLUDE_FROM_ALL)
 install(FILES ${HANDOFF_REPO_DIR}/config/examples/orders.yaml
   DESTINATION /etc/handoffd RENAME handoffd.yaml
-  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ COMPONENT deb EXCLUDE_FROM_ALL)
 if(EXISTS ${HANDOFF_REPO_DIR}/docs/operations.md)
   install(FILES ${HANDOFF_REPO_DIR}/docs/operations.md
-    DESTINATION share/doc/handoffd)
+    DESTINATION share/doc/handoffd COMPONENT deb EXCLUDE_FROM_ALL)
 endif()
+# One package holding both the default component (the binary) and `deb`: a
+# component-wise install (which includes EXCLUDE_FROM_ALL files), grouped into one .deb.
+set(CPACK_COMPONENTS_ALL Unspecified deb)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME handoffd)
