@@ -56,7 +56,7 @@ std::string SlaEngine::SaveState() const {
   for (const SlaDefinition& sla : *slas_) w.PutString(sla.name);
 
   w.PutUnsigned(buffer_.size());
-  for (const auto& [time, event] : buffer_) PutEvent(w, event);  // in apply order
+  for (const Event& event : buffer_) PutEvent(w, event);  // in apply order
 
   std::size_t live = 0;
   for (const auto& [key, first] : orders_) {
@@ -121,8 +121,10 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   for (std::uint64_t n = 0; n < count; ++n) {
     Event e;
     if (!GetEvent(r, e)) return corrupt("reorder buffer");
-    TimeMs time = e.time;
-    engine.buffer_.emplace(time, std::move(e));  // saved in order, so ties keep it
+    if (!engine.buffer_.empty() && engine.buffer_.back().time > e.time) {
+      return corrupt("reorder buffer order");
+    }
+    engine.buffer_.push_back(std::move(e));  // saved in apply order
   }
 
   if (!r.GetUnsigned(count)) return corrupt("instances");

@@ -72,7 +72,15 @@ SlaEngine::Admission SlaEngine::Offer(Event event, std::vector<Decision>& out) {
     return Admission::kLate;
   }
   max_event_time_ = std::max(max_event_time_, event.time);
-  buffer_.emplace(event.time, std::move(event));
+  // Events mostly arrive in time order: append, else insert after every event with an
+  // equal or earlier time (ties keep arrival order).
+  if (buffer_.empty() || buffer_.back().time <= event.time) {
+    buffer_.push_back(std::move(event));
+  } else {
+    auto at = std::upper_bound(buffer_.begin(), buffer_.end(), event.time,
+                               [](TimeMs t, const Event& e) { return t < e.time; });
+    buffer_.insert(at, std::move(event));
+  }
   AdvanceFrontier(max_event_time_ - options_.lateness, out);
   return Admission::kBuffered;
 }
@@ -91,11 +99,12 @@ void SlaEngine::AdvanceFrontier(TimeMs candidate, std::vector<Decision>& out) {
 // event may schedule a timer that is already due; the loop picks it up in order.
 void SlaEngine::Drain(std::vector<Decision>& out) {
   for (;;) {
-    bool event_due = !buffer_.empty() && buffer_.begin()->first <= frontier_;
+    bool event_due = !buffer_.empty() && buffer_.front().time <= frontier_;
     bool timer_due = !timers_.empty() && timers_.Top().due <= frontier_;
-    if (event_due && (!timer_due || buffer_.begin()->first <= timers_.Top().due)) {
-      auto node = buffer_.extract(buffer_.begin());
-      Apply(node.mapped(), node.key(), out);
+    if (event_due && (!timer_due || buffer_.front().time <= timers_.Top().due)) {
+      Event event = std::move(buffer_.front());
+      buffer_.pop_front();
+      Apply(event, event.time, out);
     } else if (timer_due) {
       TimerIndex::Timer timer = timers_.Top();
       timers_.Pop();

@@ -10,8 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <set>
 #include <memory>
 #include <string>
@@ -142,8 +142,8 @@ class SlaEngine {
   TimeMs max_event_time_ = kNoTime;
   EngineStats stats_;
 
-  // Reorder buffer: event time -> event; equal times keep arrival order.
-  std::multimap<TimeMs, Event> buffer_;
+  // Reorder buffer, sorted by event time; equal times keep arrival order.
+  std::deque<Event> buffer_;
 
   std::vector<Instance> instances_;  // slab, indexed by Slot
   std::vector<Slot> free_slots_;
