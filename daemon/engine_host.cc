@@ -8,11 +8,48 @@ EngineHost::EngineHost(std::shared_ptr<const Config> config)
     : config_(std::move(config)),
       slas_(std::make_shared<const std::vector<SlaDefinition>>(config_->slas)) {}
 
+namespace {
+
+EngineOptions OptionsOf(const Config& config) {
+  return EngineOptions{.lateness = config.time.lateness,
+                       .dedupe_window = config.time.dedupe_window,
+                       .retention = config.time.retention};
+}
+
+}  // namespace
+
 void EngineHost::Assign(std::int32_t partition) {
-  EngineOptions options{.lateness = config_->time.lateness,
-                        .dedupe_window = config_->time.dedupe_window,
-                        .retention = config_->time.retention};
-  partitions_.try_emplace(partition, SlaEngine(slas_, options));
+  partitions_.try_emplace(partition, SlaEngine(slas_, OptionsOf(*config_)));
+}
+
+std::optional<Error> EngineHost::Restore(std::int32_t partition, std::string_view state) {
+  auto engine = SlaEngine::RestoreState(slas_, OptionsOf(*config_), state);
+  if (!engine) return engine.error();
+  partitions_.erase(partition);
+  partitions_.try_emplace(partition, std::move(engine).value());
+  return std::nullopt;
+}
+
+Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config) {
+  auto slas = std::make_shared<const std::vector<SlaDefinition>>(config->slas);
+  // Rebuild every partition's engine before replacing any, so a failure changes nothing.
+  // The per-partition bookkeeping (idle, caught up, lag) stays as it is.
+  std::vector<SlaEngine> rebuilt;
+  std::size_t dropped = 0;
+  for (const auto& [partition, state] : partitions_) {
+    auto engine =
+        SlaEngine::RestoreState(slas, OptionsOf(*config), state.engine.SaveState(), &dropped);
+    if (!engine) {
+      return Error{"partition " + std::to_string(partition) + ": " + engine.error().message};
+    }
+    rebuilt.push_back(std::move(engine).value());
+  }
+  auto next = rebuilt.begin();
+  for (auto& [_, state] : partitions_) state.engine = std::move(*next++);
+  config_ = std::move(config);
+  slas_ = std::move(slas);
+  dropped_on_reload_ += dropped;
+  return dropped;
 }
 
 void EngineHost::Revoke(std::int32_t partition) { partitions_.erase(partition); }

@@ -14,6 +14,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -41,6 +43,18 @@ class EngineHost {
   // partition, or revoking an unknown one, does nothing.
   void Assign(std::int32_t partition);
   void Revoke(std::int32_t partition);
+
+  // Checkpoints (DESIGN.md §9): assigns the partition with the engine state saved by
+  // SlaEngine::SaveState, replacing any engine it had. On error (corrupt state) the
+  // partition is left as it was.
+  std::optional<Error> Restore(std::int32_t partition, std::string_view state);
+
+  // Reload: re-homes every partition's state under `config`'s SLAs and time options
+  // (SlaEngine::RestoreState): a new SLA starts empty, a removed SLA's instances are
+  // dropped (their number is returned and added to dropped_on_reload()), a changed
+  // target applies to instances started from now on. On error nothing changed.
+  Result<std::size_t> Reconfigure(std::shared_ptr<const Config> config);
+  std::uint64_t dropped_on_reload() const { return dropped_on_reload_; }
 
   void Offer(std::int32_t partition, Event event, TimeMs wall_now);
   void CountRejected(RejectReason reason) { ++rejected_[static_cast<std::size_t>(reason)]; }
@@ -84,6 +98,7 @@ class EngineHost {
   std::map<std::string, std::uint64_t> consumed_;  // topic -> records read
   bool ready_ = false;
   std::vector<Decision> decisions_;  // reused between calls
+  std::uint64_t dropped_on_reload_ = 0;  // open instances of SLAs removed by reloads
 };
 
 }  // namespace handoff
