@@ -70,11 +70,11 @@ std::string SlaEngine::SaveState() const {
       w.PutString(key);
       w.PutUnsigned(i.cycle);
       w.PutUnsigned(static_cast<std::uint64_t>(i.state));
-      for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.breached_at,
-                       i.ended_at, i.target}) {
+      for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.target}) {
         w.PutSigned(t);
       }
       w.PutUnsigned(i.warnings_fired);
+      w.PutUnsigned(i.breached ? 1 : 0);
     }
   }
 
@@ -137,11 +137,15 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
         !r.GetUnsigned(state_value) || state_value > static_cast<int>(InstanceState::kCancelled)) {
       return corrupt("instance");
     }
-    for (TimeMs* t : {&i.started_at, &i.running_since, &i.elapsed_before, &i.deadline,
-                      &i.breached_at, &i.ended_at, &i.target}) {
+    for (TimeMs* t : {&i.started_at, &i.running_since, &i.elapsed_before, &i.deadline, &i.target}) {
       if (!r.GetSigned(*t)) return corrupt("instance times");
     }
-    if (!r.GetUnsigned(warnings) || saved_sla >= sla_map.size()) return corrupt("instance");
+    std::uint64_t breached = 0;
+    if (!r.GetUnsigned(warnings) || !r.GetUnsigned(breached) || breached > 1 ||
+        saved_sla >= sla_map.size()) {
+      return corrupt("instance");
+    }
+    i.breached = breached == 1;
     i.state = static_cast<InstanceState>(state_value);
     if (sla_map[saved_sla] < 0) {
       if (dropped_open && IsOpenState(i.state)) ++*dropped_open;
@@ -159,7 +163,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     engine.instances_[slot] = i;
     if (IsOpenState(i.state)) {
       engine.CountState(i, +1);
-      if (i.breached_at != kNoTime) engine.open_breaches_[i.sla].insert(i.breached_at);
+      if (i.breached) engine.open_breaches_[i.sla].insert(i.deadline);
       engine.ScheduleNextTimer(slot);
     } else {
       closed.push_back(slot);
@@ -167,11 +171,11 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   }
   // Closed instances are forgotten in the order they closed.
   std::sort(closed.begin(), closed.end(), [&](Slot a, Slot b) {
-    return engine.instances_[a].ended_at < engine.instances_[b].ended_at;
+    return engine.instances_[a].ended_at() < engine.instances_[b].ended_at();
   });
   for (Slot slot : closed) {
     const Instance& i = engine.instances_[slot];
-    engine.forget_queue_.push_back({i.ended_at + options.retention, slot, i.cycle});
+    engine.forget_queue_.push_back({i.ended_at() + options.retention, slot, i.cycle});
   }
 
   if (!r.GetUnsigned(count)) return corrupt("dedupe ids");

@@ -37,6 +37,7 @@ SlaEngine::SlaEngine(Slas slas, EngineOptions options)
       options_(options),
       open_counts_(slas_->size()),
       open_breaches_(slas_->size()) {
+  static_assert(sizeof(Instance) == 64, "an instance is one cache line; see MemoryBytes");
   assert(slas_->size() < UINT16_MAX);
 }
 
@@ -143,7 +144,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
   if (def.stop.Matches(event)) {
     matched = true;
     if (open) {
-      bool breached = instances_[slot].breached_at != kNoTime;
+      bool breached = instances_[slot].breached;
       Close(slot, breached ? InstanceState::kBreached : InstanceState::kMet, at);
       out.push_back(MakeDecision(breached ? DecisionKind::kResolved : DecisionKind::kMet,
                                  instances_[slot], at, event.id));
@@ -191,7 +192,7 @@ SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs a
   if (reuse != kNoSlot) {
     // Rule 1: the closed instance is remembered for `retention` after it closed.
     const Instance& closed = instances_[reuse];
-    if (at < closed.ended_at + options_.retention) cycle = closed.cycle + 1;
+    if (at < closed.ended_at() + options_.retention) cycle = closed.cycle + 1;
     next_in_order = closed.next_in_order;
   }
   Slot slot = reuse == kNoSlot ? AllocateSlot() : reuse;
@@ -207,8 +208,6 @@ SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs a
       .running_since = at,
       .elapsed_before = 0,
       .deadline = def.calendar->AddWorkingTime(at, target),
-      .breached_at = kNoTime,
-      .ended_at = kNoTime,
       .target = target,
       .key = key,
       .cycle = cycle,
@@ -216,6 +215,7 @@ SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs a
       .sla = sla,
       .state = InstanceState::kRunning,
       .warnings_fired = 0,
+      .breached = false,
   };
   CountState(instances_[slot], +1);
   ScheduleNextTimer(slot);
@@ -227,7 +227,7 @@ void SlaEngine::Pause(Slot slot, TimeMs at) {
   CountState(instance, -1);
   instance.elapsed_before = Elapsed(instance, at);
   instance.running_since = at;
-  if (instance.breached_at == kNoTime) instance.deadline = kNoTime;  // rule 5
+  if (!instance.breached) instance.deadline = kNoTime;  // rule 5
   instance.state = InstanceState::kPaused;
   CountState(instance, +1);
   timers_.Cancel(slot);
@@ -237,7 +237,7 @@ void SlaEngine::Resume(Slot slot, TimeMs at) {
   Instance& instance = instances_[slot];
   CountState(instance, -1);
   instance.running_since = at;
-  if (instance.breached_at == kNoTime) {
+  if (!instance.breached) {
     // Rule 5: a new deadline from the remaining target (never negative: a running
     // instance breaches before its elapsed time can pass the target).
     DurationMs remaining = std::max<DurationMs>(0, instance.target - instance.elapsed_before);
@@ -254,13 +254,12 @@ void SlaEngine::Close(Slot slot, InstanceState outcome, TimeMs at) {
   Instance& instance = instances_[slot];
   CountState(instance, -1);
   instance.elapsed_before = Elapsed(instance, at);
-  instance.running_since = at;
-  instance.ended_at = at;
+  instance.running_since = at;  // now the close time
   instance.state = outcome;
   timers_.Cancel(slot);
-  if (instance.breached_at != kNoTime) {
+  if (instance.breached) {
     auto& breaches = open_breaches_[instance.sla];
-    breaches.erase(breaches.find(instance.breached_at));
+    breaches.erase(breaches.find(instance.deadline));
   }
   forget_queue_.push_back({at + options_.retention, slot, instance.cycle});
 }
@@ -293,7 +292,8 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   }
   // Rule 6: breached at the deadline; final, and the instance stays open.
   CountState(instance, -1);
-  instance.breached_at = due;
+  assert(instance.deadline == due);
+  instance.breached = true;
   open_breaches_[instance.sla].insert(due);
   instance.state = InstanceState::kOverdue;
   CountState(instance, +1);
@@ -308,7 +308,7 @@ void SlaEngine::ForgetExpired() {
     Remembered r = forget_queue_[forget_head_++];
     Instance& instance = instances_[r.slot];
     if (IsOpenState(instance.state) || instance.cycle != r.cycle ||
-        instance.ended_at + options_.retention != r.forget_at) {
+        instance.ended_at() + options_.retention != r.forget_at) {
       continue;
     }
     auto order = orders_.find(*instance.key);
@@ -364,8 +364,8 @@ InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const
       .state = instance.state,
       .started_at = instance.started_at,
       .deadline = instance.deadline,
-      .breached_at = instance.breached_at,
-      .ended_at = instance.ended_at,
+      .breached_at = instance.breached_at(),
+      .ended_at = instance.ended_at(),
       .elapsed = Elapsed(instance, now),
       .target = instance.target,
   };

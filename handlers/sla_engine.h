@@ -97,21 +97,25 @@ class SlaEngine {
   using Slot = TimerIndex::Slot;
   static constexpr Slot kNoSlot = UINT32_MAX;
 
-  // 80 bytes; one per open instance and per remembered closed one.
+  // 64 bytes; one per open instance and per remembered closed one.
   struct Instance {
     TimeMs started_at;
-    TimeMs running_since;   // start of the current running stretch
+    TimeMs running_since;       // start of the current running stretch; the close time
+                                // once closed
     DurationMs elapsed_before;  // working time before running_since (all of it when closed)
-    TimeMs deadline;        // kNoTime while paused before a breach
-    TimeMs breached_at;
-    TimeMs ended_at;
+    TimeMs deadline;            // kNoTime while paused before a breach; the breach instant
+                                // once breached
     DurationMs target;
-    const std::string* key;  // the node key in orders_, stable while the order exists
+    const std::string* key;     // the node key in orders_, stable while the order exists
     std::uint32_t cycle;
-    Slot next_in_order;      // the order's instances form a short list
+    Slot next_in_order;         // the order's instances form a short list
     std::uint16_t sla;
     InstanceState state;
     std::uint8_t warnings_fired;  // warn_at thresholds already reached, in order
+    bool breached;
+
+    TimeMs breached_at() const { return breached ? deadline : kNoTime; }
+    TimeMs ended_at() const { return IsOpenState(state) ? kNoTime : running_since; }
   };
 
   void Drain(std::vector<Decision>& out);
