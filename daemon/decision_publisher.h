@@ -41,11 +41,11 @@ class DecisionPublisher : public DecisionSink {
   // A mark covering every decision handed to OnDecisions so far.
   virtual std::uint64_t Mark() const = 0;
 
-  // Blocks until every decision up to `mark` is acknowledged by the destination. An
-  // error after `timeout`, or once any delivery has failed for good: the failure is
-  // sticky, because a checkpoint written after a lost decision would make the loss
-  // permanent (the daemon exits 2 instead and replays from the last checkpoint).
-  virtual std::optional<Error> WaitDelivered(std::uint64_t mark, DurationMs timeout) = 0;
+  // Blocks until every decision up to `mark` is acknowledged by the destination (true),
+  // or `timeout` passes (false). An error once any delivery has failed for good: the
+  // failure is sticky, because a checkpoint written after a lost decision would make
+  // the loss permanent (the daemon exits 2 instead and replays from the last checkpoint).
+  virtual Result<bool> WaitDelivered(std::uint64_t mark, DurationMs timeout) = 0;
 };
 
 }  // namespace handoff

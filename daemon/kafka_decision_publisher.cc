@@ -167,18 +167,14 @@ void KafkaDecisionPublisher::OnDecisions(std::int32_t, std::span<const Decision>
 
 std::uint64_t KafkaDecisionPublisher::Mark() const { return producer_->produced; }
 
-std::optional<Error> KafkaDecisionPublisher::WaitDelivered(std::uint64_t mark, DurationMs timeout) {
+Result<bool> KafkaDecisionPublisher::WaitDelivered(std::uint64_t mark, DurationMs timeout) {
   Producer& p = *producer_;
   std::unique_lock lock(p.mutex);
   bool done = p.changed.wait_for(lock, std::chrono::milliseconds(timeout), [&] {
     return p.failure || p.outstanding.empty() || *p.outstanding.begin() > mark;
   });
   if (p.failure) return Error{*p.failure};
-  if (!done) {
-    return Error{"decisions not acknowledged by " + p.topic + " within " + FormatDuration(timeout) +
-                 " (" + std::to_string(p.outstanding.size()) + " outstanding)"};
-  }
-  return std::nullopt;
+  return done;
 }
 
 std::uint64_t KafkaDecisionPublisher::published() const {

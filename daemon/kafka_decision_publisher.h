@@ -33,7 +33,7 @@ class KafkaDecisionPublisher final : public DecisionPublisher {
 
   void OnDecisions(std::int32_t partition, std::span<const Decision> decisions) override;
   std::uint64_t Mark() const override;
-  std::optional<Error> WaitDelivered(std::uint64_t mark, DurationMs timeout) override;
+  Result<bool> WaitDelivered(std::uint64_t mark, DurationMs timeout) override;
 
   std::uint64_t published() const;  // acknowledged decisions; any thread
 
