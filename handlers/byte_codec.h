@@ -12,11 +12,14 @@ namespace handoff {
 class ByteWriter {
  public:
   void PutUnsigned(std::uint64_t value) {
+    char buf[10];
+    std::size_t n = 0;
     while (value >= 0x80) {
-      out_ += static_cast<char>(value | 0x80);
+      buf[n++] = static_cast<char>(value | 0x80);
       value >>= 7;
     }
-    out_ += static_cast<char>(value);
+    buf[n++] = static_cast<char>(value);
+    out_.append(buf, n);
   }
   void PutSigned(std::int64_t value) {
     PutUnsigned((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
@@ -31,6 +34,7 @@ class ByteWriter {
     __builtin_memcpy(&bits, &value, sizeof bits);
     PutUnsigned(bits);
   }
+  void Reserve(std::size_t bytes) { out_.reserve(bytes); }
   const std::string& bytes() const { return out_; }
   std::string Take() { return std::move(out_); }
 

@@ -45,6 +45,7 @@ bool GetEvent(ByteReader& r, Event& e) {
 
 std::string SlaEngine::SaveState() const {
   ByteWriter w;
+  w.Reserve(64 * (instances_.size() + seen_ids_.size() + buffer_.size()) + 256);
   w.PutString(kMagic);
   w.PutUnsigned(kVersion);
   w.PutSigned(frontier_);
@@ -58,24 +59,20 @@ std::string SlaEngine::SaveState() const {
   w.PutUnsigned(buffer_.size());
   for (const Event& event : buffer_) PutEvent(w, event);  // in apply order
 
-  std::size_t live = 0;
-  for (const auto& [key, first] : orders_) {
-    for (Slot s = first; s != kNoSlot; s = instances_[s].next_in_order) ++live;
-  }
-  w.PutUnsigned(live);
-  for (const auto& [key, first] : orders_) {
-    for (Slot s = first; s != kNoSlot; s = instances_[s].next_in_order) {
-      const Instance& i = instances_[s];
-      w.PutUnsigned(i.sla);
-      w.PutString(key);
-      w.PutUnsigned(i.cycle);
-      w.PutUnsigned(static_cast<std::uint64_t>(i.state));
-      for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.target}) {
-        w.PutSigned(t);
-      }
-      w.PutUnsigned(i.warnings_fired);
-      w.PutUnsigned(i.breached ? 1 : 0);
+  // Every slot not on the free list holds an instance linked into its order; walking the
+  // slab in slot order reads memory sequentially.
+  w.PutUnsigned(instances_.size() - free_slots_.size());
+  for (const Instance& i : instances_) {
+    if (i.key == nullptr) continue;  // a free slot
+    w.PutUnsigned(i.sla);
+    w.PutString(*i.key);
+    w.PutUnsigned(i.cycle);
+    w.PutUnsigned(static_cast<std::uint64_t>(i.state));
+    for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.target}) {
+      w.PutSigned(t);
     }
+    w.PutUnsigned(i.warnings_fired);
+    w.PutUnsigned(i.breached ? 1 : 0);
   }
 
   w.PutUnsigned(seen_ids_.size());
@@ -127,7 +124,9 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     engine.buffer_.push_back(std::move(e));  // saved in apply order
   }
 
-  if (!r.GetUnsigned(count)) return corrupt("instances");
+  if (!r.GetUnsigned(count) || count > state.size()) return corrupt("instances");
+  engine.orders_.reserve(count);
+  engine.instances_.reserve(count);
   std::vector<Slot> closed;
   for (std::uint64_t n = 0; n < count; ++n) {
     std::uint64_t saved_sla = 0, cycle = 0, state_value = 0, warnings = 0;
@@ -178,7 +177,8 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     engine.forget_queue_.push_back({i.ended_at() + options.retention, slot, i.cycle});
   }
 
-  if (!r.GetUnsigned(count)) return corrupt("dedupe ids");
+  if (!r.GetUnsigned(count) || count > state.size()) return corrupt("dedupe ids");
+  engine.seen_ids_.reserve(count);
   for (std::uint64_t n = 0; n < count; ++n) {
     std::string id;
     TimeMs time;
