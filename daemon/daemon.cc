@@ -8,8 +8,12 @@
 #include <boost/asio.hpp>
 
 #include "config/config_loader.h"
+#include "daemon/api.h"
 #include "daemon/engine_host.h"
+#include "daemon/http_server.h"
 #include "daemon/logger.h"
+#include "daemon/metrics.h"
+#include "daemon/timeline_store.h"
 
 namespace handoff {
 
@@ -18,7 +22,21 @@ namespace asio = boost::asio;
 struct Daemon::State {
   State(std::shared_ptr<const Config> config, const RuntimeFlags& flags, const Clock& clock)
       : config(config), flags(flags), clock(clock), host(config), signals(io, SIGINT, SIGTERM),
-        tick_timer(io) {}
+        tick_timer(io),
+        metrics(host, clock.Now()),
+        timeline(TimelineLimits{.retention = config->time.retention}),
+        api(host, metrics, timeline,
+            Api::Options{.enable_lifecycle = flags.enable_lifecycle,
+                         .reload = [this] { return Reload(); }}),
+        http(io, WebServerOptions(config->web, flags),
+             [this](const HttpRequest& request) { return api.Handle(request); }) {
+    host.AddSink(&metrics);
+    host.AddSink(&timeline);
+  }
+
+  // POST /-/reload (with --web.enable-lifecycle). Answers 500 with this message until
+  // the config reload lands (issue #7).
+  Result<std::string> Reload() { return Error{"reload arrives with issue #7"}; }
 
   // Re-arms the one wall-clock timer at the next instant the host can decide something,
   // and at least every second so a partition that just went idle is noticed.
@@ -37,7 +55,9 @@ struct Daemon::State {
     // 1. Stop waking up for idle frontiers.
     tick_timer.cancel();
     signals.cancel();
-    // 2. Nothing else holds the loop: it returns once pending handlers finish.
+    // 2. Stop serving HTTP: close the listener and every open connection.
+    http.Stop();
+    // 3. Nothing else holds the loop: it returns once pending handlers finish.
     io.stop();
   }
 
@@ -48,6 +68,12 @@ struct Daemon::State {
   EngineHost host;
   asio::signal_set signals;
   asio::steady_timer tick_timer;
+  // HTTP (issue #5): metrics and the order timeline are sinks of the host; the server
+  // answers /metrics and the API on this loop.
+  Metrics metrics;
+  TimelineStore timeline;
+  Api api;
+  HttpServer http;
 };
 
 Daemon::Daemon(std::shared_ptr<const Config> config, const RuntimeFlags& flags,
@@ -64,6 +90,13 @@ int Daemon::Run() {
     s.Shutdown();
   });
   s.ArmTick();
+  // HTTP first, so /-/healthy answers while Kafka connects.
+  Result<std::string> listening = s.http.Start();
+  if (!listening) {
+    LogError("cannot start the HTTP server", {{"error", listening.error().message}});
+    return kExitRuntime;
+  }
+  LogInfo("listening", {{"address", *listening}});
   LogInfo("running", {{"config", DescribeConfigOneLine(*s.config)}});
   s.io.run();
   return kExitOk;

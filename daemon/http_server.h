@@ -1,0 +1,91 @@
+// The one HTTP(S) server of the process (DESIGN.md §7): Boost.Beast on the engine's
+// io_context, so handlers read engine state without locks and must answer quickly. It
+// owns connections, limits, timeouts, TLS, basic auth and gzip; what to answer is the
+// Handler's business (daemon/api.h). Construct, Start and Stop on the engine thread.
+// Asio and Beast stay in http_server.cc.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "handlers/result.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace handoff {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ... as sent
+  std::string target;  // path and query, still URL-encoded
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones (Allow, ...)
+  bool compressible = false;  // gzip it when the client accepts gzip
+  // When set, the body is render()'s result, made on the server's worker thread (with the
+  // gzip), so a large answer costs the engine thread only the snapshot the handler took.
+  // It must not touch engine state: it owns what it needs.
+  std::function<std::string()> render;
+};
+
+struct HttpServerOptions {
+  std::string listen_address = ":9464";  // host:port; empty host = every interface
+  std::string tls_cert_file;             // both set: HTTPS only
+  std::string tls_key_file;
+  std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash; empty: no auth
+
+  std::size_t max_connections = 64;      // more are answered 503 and closed
+  std::uint32_t max_header_bytes = 8192; // request line + headers; else 431
+  std::size_t max_header_fields = 64;    // else 431
+  std::uint64_t max_body_bytes = 4096;   // else 413
+  // From waiting for a request (keep-alive idle included) to having all of it; a client
+  // that dribbles bytes is cut off here, whatever its pace.
+  std::chrono::milliseconds read_timeout{10'000};
+  std::chrono::milliseconds write_timeout{30'000};  // a whole response
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  std::size_t max_pending_auth = 8;      // bcrypt checks queued for the worker; else 503
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Loads TLS files, resolves and binds the address and starts accepting. Returns the
+  // bound address ("127.0.0.1:41234": port 0 picks a free one), or why it failed.
+  Result<std::string> Start();
+  // Stops accepting and closes every connection; pending handlers then end with errors.
+  void Stop();
+
+  std::size_t connections() const;
+
+  struct State;  // Asio and Beast objects, defined (and only usable) in http_server.cc
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// Whether an Accept-Encoding header value accepts gzip (a "gzip" or "*" token whose q is
+// not 0).
+bool AcceptsGzip(std::string_view accept_encoding);
+
+// The gzip (RFC 1952) form of `data`, at zlib's fastest level.
+std::string Gzip(std::string_view data);
+
+}  // namespace handoff
