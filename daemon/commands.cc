@@ -5,6 +5,8 @@
 
 #include "config/config_loader.h"
 #include "daemon/build_info.h"
+#include "daemon/daemon.h"
+#include "daemon/demo.h"
 #include "daemon/logger.h"
 #include "handlers/replay_report.h"
 
@@ -84,19 +86,15 @@ int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) 
   return kExitOk;
 }
 
-int RunCommand(const std::string& config_path, const RuntimeFlags&) {
+int RunCommand(const std::string& config_path, const RuntimeFlags& flags) {
   auto config = LoadOrReport(config_path, std::cerr);
   if (!config) return kExitUsage;
   LogInfo("starting", {{"version", VersionString()}, {"config", DescribeConfigOneLine(*config)}});
-  LogError("`handoffd run` consumes Kafka once issue #6 lands; until then use "
-           "`handoffd replay` or `handoffd check-config`");
-  return kExitRuntime;
+  SystemClock clock;
+  Daemon daemon(std::make_shared<const Config>(std::move(config).value()), flags, clock);
+  return daemon.Run();
 }
 
-int DemoCommand(std::uint32_t, const RuntimeFlags&) {
-  LogError("`handoffd demo` arrives with the Kafka source (issue #6); until then try "
-           "`handoffd check-config config/examples/demo.yaml`");
-  return kExitRuntime;
-}
+int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags) { return RunDemo(rate, flags); }
 
 }  // namespace handoff

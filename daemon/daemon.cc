@@ -11,6 +11,7 @@
 #include "daemon/api.h"
 #include "daemon/engine_host.h"
 #include "daemon/http_server.h"
+#include "daemon/kafka_event_source.h"
 #include "daemon/logger.h"
 #include "daemon/metrics.h"
 #include "daemon/timeline_store.h"
@@ -52,6 +53,9 @@ struct Daemon::State {
   // The shutdown order, step by step. Runs on the engine thread.
   void Shutdown() {
     LogInfo("shutting down");
+    // 0. Leave the Kafka group: the source stops reading, the mailbox is applied here,
+    //    the last offsets are committed (blocks until the consumer thread ends).
+    if (kafka) kafka->Stop();
     // 1. Stop waking up for idle frontiers.
     tick_timer.cancel();
     signals.cancel();
@@ -68,6 +72,7 @@ struct Daemon::State {
   EngineHost host;
   asio::signal_set signals;
   asio::steady_timer tick_timer;
+  std::unique_ptr<KafkaEventSource> kafka;  // created by Run()
   // HTTP (issue #5): metrics and the order timeline are sinks of the host; the server
   // answers /metrics and the API on this loop.
   Metrics metrics;
@@ -97,9 +102,28 @@ int Daemon::Run() {
     return kExitRuntime;
   }
   LogInfo("listening", {{"address", *listening}});
+  s.kafka = std::make_unique<KafkaEventSource>(
+      s.config, s.host, s.clock,
+      [&io = s.io](std::function<void()> task) { asio::post(io, std::move(task)); });
+  if (auto error = s.kafka->Start()) {
+    LogError("cannot start the Kafka consumer", {{"error", error->message}});
+    return kExitRuntime;
+  }
   LogInfo("running", {{"config", DescribeConfigOneLine(*s.config)}});
   s.io.run();
   return kExitOk;
+}
+
+void Daemon::AddSink(DecisionSink* sink) { state_->host.AddSink(sink); }
+
+void Daemon::Post(std::function<void(const EngineHost&)> task) {
+  asio::post(state_->io, [s = state_.get(), task = std::move(task)] {
+    try {
+      task(s->host);
+    } catch (const std::exception& e) {  // nothing escapes into the io_context
+      LogError("posted task failed", {{"error", e.what()}});
+    }
+  });
 }
 
 void Daemon::Stop() {

@@ -5,6 +5,7 @@
 // called from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
@@ -12,6 +13,9 @@
 #include "daemon/commands.h"
 
 namespace handoff {
+
+class DecisionSink;
+class EngineHost;
 
 class Daemon {
  public:
@@ -24,6 +28,12 @@ class Daemon {
   // process exit code.
   int Run();
   void Stop();
+
+  // Adds a sink for the engine's decisions (the demo's summary); call before Run().
+  void AddSink(DecisionSink* sink);
+  // Runs `task` on the engine thread, where it may read the engine state; any thread.
+  // A task posted after Run() returned never runs.
+  void Post(std::function<void(const EngineHost&)> task);
 
  private:
   struct State;  // Asio objects and everything wired to them

@@ -60,7 +60,7 @@ class EngineHost {
   void CountRejected(RejectReason reason) { ++rejected_[static_cast<std::size_t>(reason)]; }
   void SetCaughtUp(std::int32_t partition, bool caught_up);
   void SetLag(std::int32_t partition, const std::string& topic, std::int64_t lag);
-  void CountConsumed(const std::string& topic) { ++consumed_[topic]; }
+  void CountConsumed(const std::string& topic, std::uint64_t n = 1) { consumed_[topic] += n; }
   // /-/ready: the source says every assigned partition is restored and consuming.
   void SetReady(bool ready) { ready_ = ready; }
   bool ready() const { return ready_; }
