@@ -1,0 +1,237 @@
+// Ingest benchmark (issue #6): one topic of 64 partitions in an in-process mock cluster,
+// filled with ~200-byte CloudEvents, read twice in the same run: by a bare librdkafka
+// consumer (the baseline: assign, consume batches, touch each payload) and by handoffd's
+// KafkaEventSource feeding an EngineHost on an engine thread (consumer group, decode,
+// mailbox, SLA engine, offset store). Prints both rates and handoffd / baseline.
+// Rates are measured from the first record to the last one applied, so the group join
+// (~3 s in the mock) does not count. Usage: ingest_bench [events, default 1000000]
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config_loader.h"
+#include "daemon/demo_cluster.h"
+#include "daemon/demo_config.h"
+#include "daemon/engine_host.h"
+#include "daemon/kafka_event_source.h"
+#include "daemon/logger.h"
+
+namespace {
+
+using namespace handoff;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPartitions = 64;
+constexpr const char* kTopic = "bench";
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "ingest_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+// Event j: order j/2's request (even j) or acceptance (odd j), both in partition order % 64.
+std::string EventJson(std::uint64_t j, TimeMs t0) {
+  std::uint64_t order = j / 2;
+  bool accepted = j % 2 == 1;
+  char buf[400];
+  int n = std::snprintf(
+      buf, sizeof buf,
+      "{\"specversion\":\"1.0\",\"id\":\"e-%llu\",\"source\":\"/bench\",\"type\":\"%s\","
+      "\"time\":\"%s\",\"subject\":\"order-%llu\",\"data\":{\"from\":\"sales\","
+      "\"to\":\"operations\",\"customer_tier\":\"%s\"}}",
+      static_cast<unsigned long long>(j), accepted ? "handoff.accepted" : "handoff.requested",
+      FormatRfc3339(t0 + static_cast<TimeMs>(order) + (accepted ? 5 * kSecond : 0)).c_str(),
+      static_cast<unsigned long long>(order), order % 5 == 0 ? "gold" : "standard");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+void Produce(const std::string& brokers, std::uint64_t events) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (auto [key, value] : {std::pair{"bootstrap.servers", brokers.c_str()},
+                            std::pair{"linger.ms", "50"},
+                            std::pair{"batch.num.messages", "10000"},
+                            std::pair{"queue.buffering.max.messages", "1000000"}}) {
+    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) Die(errstr);
+  }
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (producer == nullptr) Die(errstr);
+  TimeMs t0 = 1'790'000'000'000;
+  std::size_t bytes = 0;
+  for (std::uint64_t j = 0; j < events; ++j) {
+    std::string value = EventJson(j, t0);
+    std::string key = "order-" + std::to_string(j / 2);
+    bytes += value.size();
+    auto partition = static_cast<std::int32_t>((j / 2) % kPartitions);
+    for (;;) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer, RD_KAFKA_V_TOPIC(kTopic), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) Die(rd_kafka_err2str(err));
+      rd_kafka_poll(producer, 10);
+    }
+  }
+  if (rd_kafka_flush(producer, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) Die("flush timed out");
+  rd_kafka_destroy(producer);
+  std::printf("produced %llu events, %.0f bytes each on average, %d partitions\n",
+              static_cast<unsigned long long>(events), double(bytes) / double(events),
+              kPartitions);
+}
+
+// The baseline: the least a consumer can do with these records.
+double BaselineRate(const std::string& brokers, std::uint64_t events) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::vector<std::pair<std::string, std::string>> props = {
+      {"bootstrap.servers", brokers}, {"group.id", "bench-baseline"}, {"enable.auto.commit", "false"}};
+  // The same pre-fetch queue as handoffd's consumer, so both fetch alike.
+  for (const auto& [key, value] : ConsumerProperties(KafkaConfig())) {
+    if (key.starts_with("queued.")) props.emplace_back(key, value);
+  }
+  for (const auto& [key, value] : props) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      Die(errstr);
+    }
+  }
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (consumer == nullptr) Die(errstr);
+  rd_kafka_poll_set_consumer(consumer);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kPartitions);
+  for (int p = 0; p < kPartitions; ++p) {
+    rd_kafka_topic_partition_list_add(list, kTopic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer);
+  std::vector<rd_kafka_message_t*> messages(4096);
+  std::uint64_t read = 0;
+  std::size_t checksum = 0;
+  Clock::time_point first;
+  while (read < events) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, messages.data(), messages.size());
+    for (ssize_t i = 0; i < n; ++i) {
+      if (messages[i]->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (read++ == 0) first = Clock::now();
+        checksum += messages[i]->len + static_cast<const char*>(messages[i]->payload)[0];
+      }
+      rd_kafka_message_destroy(messages[i]);
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  if (checksum == 0) Die("no payload");
+  return double(events) / seconds;
+}
+
+// A minimal engine thread: runs posted tasks in order (what the Daemon's io_context does).
+class EngineThread {
+ public:
+  EngineThread() : thread_([this] { Run(); }) {}
+  ~EngineThread() {
+    Post({});
+    thread_.join();
+  }
+  void Post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return !tasks_.empty(); });
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      if (!task) return;
+      task();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  std::thread thread_;
+};
+
+double HandoffdRate(const std::string& brokers, std::uint64_t events) {
+  auto loaded = LoadConfigString(DemoConfigYaml(), "demo.yaml", [](const std::string&) {
+    return std::optional<std::string>();
+  });
+  if (!loaded) Die("demo config does not load");
+  Config config = std::move(loaded).value();
+  config.kafka.brokers = brokers;
+  config.kafka.group_id = "bench-handoffd";
+  config.kafka.topics = {kTopic};
+  config.kafka.breach_topic.clear();
+  auto shared = std::make_shared<const Config>(std::move(config));
+
+  SystemClock clock;
+  EngineHost host(shared);
+  EngineThread engine;
+  KafkaEventSource source(shared, host, clock,
+                          [&engine](std::function<void()> task) { engine.Post(std::move(task)); });
+  if (auto error = source.Start()) Die(error->message);
+
+  // Applied = consumed counted by the engine thread; read on that thread.
+  std::atomic<std::uint64_t> applied{0};
+  Clock::time_point first;
+  bool started = false;
+  while (applied.load() < events) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!started && source.records_read() > 0) {
+      first = Clock::now();
+      started = true;
+    }
+    engine.Post([&] {
+      std::uint64_t sum = 0;
+      for (const auto& [_, n] : host.consumed()) sum += n;
+      applied.store(sum);
+    });
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  std::promise<void> stopped;
+  engine.Post([&] {
+    source.Stop();
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  std::printf("handoffd applied %llu of them (the rest wait in the reorder buffer)\n",
+              static_cast<unsigned long long>(host.totals().applied));
+  return double(events) / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
+  Logger::Get().Configure(LogLevel::kWarn, LogFormat::kLogfmt, nullptr);
+  auto cluster = DemoCluster::Create(1, {{kTopic, kPartitions}});
+  if (!cluster) Die(cluster.error().message);
+  Produce((*cluster)->bootstrap_servers(), events);
+  double baseline = BaselineRate((*cluster)->bootstrap_servers(), events);
+  std::printf("baseline  (bare librdkafka consumer): %10.0f events/s\n", baseline);
+  double handoffd = HandoffdRate((*cluster)->bootstrap_servers(), events);
+  std::printf("handoffd  (KafkaEventSource + EngineHost): %10.0f events/s\n", handoffd);
+  std::printf("ratio handoffd / baseline: %.2f (goal >= 0.7)\n", handoffd / baseline);
+  return 0;
+}
