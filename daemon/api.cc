@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "handlers/instance_json.h"
 #include "handlers/json_writer.h"
 
 namespace handoff {
@@ -264,16 +265,9 @@ HttpResponse Api::Instances(std::string_view query) const {
   json.BeginObject().Key("instances").BeginArray();
   for (const Candidate& c : ranked) {
     const InstanceSnapshot& s = c.snapshot;
-    json.BeginObject()
-        .Key("sla").String(slas[s.sla].name)
-        .Key("key").String(s.key)
-        .Key("cycle").Int(s.cycle)
-        .Key("state").String(InstanceStateName(s.state))
-        .Key("started_at").Time(s.started_at)
-        .Key("deadline").Time(s.deadline)
-        .Key("breached_at").Time(s.breached_at)
-        .Key("elapsed_seconds").Seconds(s.elapsed)
-        .EndObject();
+    json.BeginObject();
+    WriteInstanceFields(json, s, slas[s.sla].name, EndedAt::kOmit);  // DESIGN.md §7's fields
+    json.EndObject();
   }
   json.EndArray();
   json.Key("matched").Int(static_cast<std::int64_t>(matched));

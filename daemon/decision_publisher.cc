@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "handlers/instance_json.h"
 #include "handlers/json_writer.h"
 
 namespace handoff {
@@ -58,19 +59,11 @@ std::optional<std::string> DecisionCloudEvent(const Decision& decision, const Sl
   json.Key("time").Time(decision.at);
   json.Key("datacontenttype").String("application/json");
   json.Key("data").BeginObject();
-  json.Key("sla").String(sla.name);
+  WriteInstanceFields(json, i, sla.name, EndedAt::kInclude);
   json.Key("from").String(sla.from);
   json.Key("to").String(sla.to);
   json.Key("owner").String(sla.owner);
-  json.Key("key").String(i.key);
-  json.Key("cycle").Int(i.cycle);
-  json.Key("state").String(InstanceStateName(i.state));
-  json.Key("started_at").Time(i.started_at);
-  json.Key("deadline").Time(i.deadline);
-  json.Key("breached_at").Time(i.breached_at);
-  json.Key("ended_at").Time(i.ended_at);
   json.Key("at").Time(decision.at);
-  json.Key("elapsed_seconds").Seconds(i.elapsed);
   json.Key("target_seconds").Seconds(i.target);
   if (decision.kind == DecisionKind::kWarning) json.Key("threshold").Number(decision.threshold);
   json.EndObject();

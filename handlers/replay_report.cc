@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "handlers/instance_json.h"
 #include "handlers/json_writer.h"
 
 namespace handoff {
@@ -135,15 +136,7 @@ std::string ReplayReport::Render(TimeMs as_of) {
     json.Key("instances").BeginArray();
     for (const InstanceSnapshot& s : all) {
       json.BeginObject();
-      json.Key("sla").String((*slas_)[s.sla].name);
-      json.Key("key").String(s.key);
-      json.Key("cycle").Int(s.cycle);
-      json.Key("state").String(InstanceStateName(s.state));
-      json.Key("started_at").Time(s.started_at);
-      json.Key("deadline").Time(s.deadline);
-      json.Key("breached_at").Time(s.breached_at);
-      json.Key("ended_at").Time(s.ended_at);
-      json.Key("elapsed_seconds").Seconds(s.elapsed);
+      WriteInstanceFields(json, s, (*slas_)[s.sla].name, EndedAt::kInclude);
       json.EndObject();
     }
     json.EndArray();

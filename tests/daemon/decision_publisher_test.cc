@@ -32,11 +32,11 @@ TEST(DecisionCloudEvent, BreachIsAStructuredCloudEvent) {
   EXPECT_EQ(*json, R"({"specversion":"1.0","id":"sales_to_ops_accept/order-42/2/breached",)"
                    R"("source":"/handoffd","type":"handoff.sla.breached","subject":"order-42",)"
                    R"("time":"2026-11-27T11:00:00Z","datacontenttype":"application/json",)"
-                   R"("data":{"sla":"sales_to_ops_accept","from":"sales","to":"operations",)"
-                   R"("owner":"operations","key":"order-42","cycle":2,"state":"overdue",)"
-                   R"("started_at":"2026-11-27T10:00:00Z","deadline":"2026-11-27T11:00:00Z",)"
-                   R"("breached_at":"2026-11-27T11:00:00Z","ended_at":null,)"
-                   R"("at":"2026-11-27T11:00:00Z","elapsed_seconds":3600,"target_seconds":3600}})");
+                   R"("data":{"sla":"sales_to_ops_accept","key":"order-42","cycle":2,)"
+                   R"("state":"overdue","started_at":"2026-11-27T10:00:00Z",)"
+                   R"("deadline":"2026-11-27T11:00:00Z","breached_at":"2026-11-27T11:00:00Z",)"
+                   R"("ended_at":null,"elapsed_seconds":3600,"from":"sales","to":"operations",)"
+                   R"("owner":"operations","at":"2026-11-27T11:00:00Z","target_seconds":3600}})");
 }
 
 TEST(DecisionCloudEvent, WarningCarriesItsThreshold) {
@@ -51,7 +51,8 @@ TEST(DecisionCloudEvent, WarningCarriesItsThreshold) {
   auto json = DecisionCloudEvent(d, AcceptSla(kHour));
   ASSERT_TRUE(json);
   EXPECT_NE(json->find(R"("type":"handoff.sla.warning")"), std::string::npos);
-  EXPECT_NE(json->find(R"("elapsed_seconds":2880,"target_seconds":3600,"threshold":0.8})"),
+  EXPECT_NE(json->find(R"("elapsed_seconds":2880,)"), std::string::npos) << *json;
+  EXPECT_NE(json->find(R"("target_seconds":3600,"threshold":0.8})"),
             std::string::npos)
       << *json;
   d.threshold = 0.5;
