@@ -11,25 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "daemon/file_checkpoint_store.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
 namespace {
 
-constexpr TimeMs kBase = 1795773600000;  // 2026-11-27T10:00:00Z
+using bench::kBase;
 
-SlaEngine::Slas Slas() {
-  SlaDefinition sla;
-  sla.name = "sales_to_ops_accept";
-  sla.from = "sales";
-  sla.to = sla.owner = "operations";
-  sla.start = {.types = {"handoff.requested"}, .where = {{0, {"sales"}}, {1, {"operations"}}}};
-  sla.stop = {.types = {"handoff.accepted"}, .where = {{1, {"operations"}}}};
-  sla.target = 30 * kDay;  // nothing breaches
-  sla.warn_at = {0.5, 0.8};
-  return std::make_shared<const std::vector<SlaDefinition>>(std::vector{sla});
-}
+SlaEngine::Slas Slas() { return bench::LongAcceptSla(); }
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -39,13 +30,11 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 SlaEngine Build(std::int64_t first, std::int64_t count) {
   SlaEngine engine(Slas(), EngineOptions{.lateness = 5 * kSecond});
   std::vector<Decision> out;
-  char key[24];
   for (std::int64_t i = first; i < first + count; ++i) {
-    std::snprintf(key, sizeof key, "order-%08lld", static_cast<long long>(i));
     engine.Offer(Event{.id = "e-" + std::to_string(i),
                        .type = "handoff.requested",
                        .time = kBase + i,
-                       .key = key,
+                       .key = bench::OrderKey(i),
                        .attributes = {"sales", "operations", "silver"}},
                  out);
     out.clear();

@@ -10,13 +10,16 @@
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
+#include "bench/bench_support.h"
 #include "handlers/decoder.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
 namespace {
 
-constexpr TimeMs kBase = 1795773600000;  // 2026-11-27T10:00:00Z
+using bench::kBase;
+using bench::LongAcceptSla;
+using bench::OrderKey;
 
 EventFormat Format() {
   EventFormat format;
@@ -24,31 +27,11 @@ EventFormat Format() {
   return format;
 }
 
-std::shared_ptr<const std::vector<SlaDefinition>> Slas() {
-  SlaDefinition sla;
-  sla.name = "sales_to_ops_accept";
-  sla.from = "sales";
-  sla.to = sla.owner = "operations";
-  sla.start = {.types = {"handoff.requested"}, .where = {{0, {"sales"}}, {1, {"operations"}}}};
-  sla.stop = {.types = {"handoff.accepted"}, .where = {{1, {"operations"}}}};
-  sla.pause = Condition{.types = {"order.on_hold"}, .where = {}};
-  sla.resume = Condition{.types = {"order.released"}, .where = {}};
-  sla.target = 30 * kDay;  // long: nothing breaches while we measure apply cost
-  sla.warn_at = {0.5, 0.8};
-  return std::make_shared<const std::vector<SlaDefinition>>(std::vector{sla});
-}
-
-std::string Key(std::int64_t i) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "order-%08lld", static_cast<long long>(i));
-  return buf;
-}
-
 // ~200-byte structured CloudEvents, as the demo and the Kafka benchmarks produce.
 std::string EventJson(std::int64_t i, const char* type, TimeMs t) {
   return std::string(R"({"specversion":"1.0","id":"e-)") + std::to_string(i) +
          R"(","source":"/crm","type":")" + type + R"(","time":")" + FormatRfc3339(t) +
-         R"(","subject":")" + Key(i) +
+         R"(","subject":")" + OrderKey(i) +
          R"(","data":{"from":"sales","to":"operations","customer_tier":"silver"}})";
 }
 
@@ -94,7 +77,7 @@ BENCHMARK(BM_Decode);
 // stopped 10k events later. JSON is made in batches of 1000 outside the timed region.
 void BM_DecodeApply(benchmark::State& state) {
   EventDecoder decoder(Format());
-  SlaEngine engine(Slas(), EngineOptions{.lateness = 0});
+  SlaEngine engine(LongAcceptSla(), EngineOptions{.lateness = 0});
   std::vector<Decision> out;
   std::vector<std::string> batch;
   std::int64_t i = 0;
@@ -128,14 +111,14 @@ long ResidentBytes() {
 void BM_ApplyAtOpenInstances(benchmark::State& state) {
   const std::int64_t open = state.range(0);
   long rss_before = ResidentBytes();
-  SlaEngine engine(Slas(), EngineOptions{.lateness = 0, .dedupe_window = 0});
+  SlaEngine engine(LongAcceptSla(), EngineOptions{.lateness = 0, .dedupe_window = 0});
   std::vector<Decision> out;
   TimeMs t = kBase;
   auto make = [&](std::int64_t i, bool start) {
     return Event{.id = "e" + std::to_string(i) + (start ? "s" : "a"),
                  .type = start ? "handoff.requested" : "handoff.accepted",
                  .time = ++t,
-                 .key = Key(i),
+                 .key = OrderKey(i),
                  .attributes = {"sales", "operations", "silver"}};
   };
   for (std::int64_t i = 0; i < open; ++i) {
