@@ -1,0 +1,662 @@
+#!/usr/bin/env python3
+"""End-to-end test of what ships in deploy/ (issue 8): real Prometheus, real Alertmanager.
+
+One stack per run, all on 127.0.0.1: tests/tools/mock_kafka (librdkafka's mock cluster),
+handoffd, a Prometheus scraping it every second with the shipped
+deploy/prometheus/handoff.rules.yml (copied unmodified), an Alertmanager routing every
+alert to a webhook receiver in this process. Once Prometheus has scraped the daemon's
+zero-valued series (so increase() sees every step), kcat produces CloudEvents: one order
+that breaches `ops_to_fulfillment_ship` (a start, no stop), one that meets
+`sales_to_ops_accept`, plus a malformed record, a duplicate and an ignored stop so the
+pipeline panels have something to show. Then:
+
+- the HandoffSlaBreached alert (severity ticket) and the fast burn-rate page reach the
+  webhook with the SLA's sla/from/to/owner labels from config;
+- the met SLA never has an alert, pending or firing;
+- every shipped rule evaluates without error;
+- every Prometheus query of deploy/grafana/dashboards/*.json returns data (a non-NaN
+  sample) from the live Prometheus, with the template variables set to "All" and to an
+  explicit multi-value selection. The one JSON API panel (worst offenders) is skipped;
+  the endpoint it reads, /api/v1/instances?state=overdue, is checked directly.
+
+Every wait polls a condition against a deadline; every process started is stopped on the
+way out, also when setup or a test fails, and the temporary directory is removed.
+
+Environment: HANDOFFD, MOCK_KAFKA (the binaries; ctest sets them), HANDOFF_SOURCE_DIR
+(the repository, for deploy/; default: two folders up from this file), optionally
+PROMETHEUS and ALERTMANAGER. Exits 77 (ctest: skipped) when Prometheus, Alertmanager or
+kcat is not installed.
+"""
+
+import atexit
+import datetime
+import http.server
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HANDOFFD = os.environ.get("HANDOFFD", "build/daemon/handoffd")
+MOCK_KAFKA = os.environ.get("MOCK_KAFKA", "build/tests/tools/mock_kafka")
+SOURCE_DIR = os.environ.get("HANDOFF_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+RULES = os.path.join(SOURCE_DIR, "deploy", "prometheus", "handoff.rules.yml")
+DASHBOARDS = os.path.join(SOURCE_DIR, "deploy", "grafana", "dashboards")
+KCAT = shutil.which("kcat")
+SETPRIV = shutil.which("setpriv")
+PROMETHEUS = os.environ.get("PROMETHEUS") or shutil.which("prometheus")
+# Debian calls the binary prometheus-alertmanager.
+ALERTMANAGER = (os.environ.get("ALERTMANAGER") or shutil.which("alertmanager")
+                or shutil.which("prometheus-alertmanager"))
+
+# The SLA that breaches and the one that is met; labels as the config below sets them.
+BREACHED = {"sla": "ops_to_fulfillment_ship", "from": "operations", "to": "fulfillment",
+            "owner": "logistics"}
+MET = {"sla": "sales_to_ops_accept", "from": "sales", "to": "operations",
+       "owner": "operations"}
+
+HANDOFFD_CONFIG = """\
+kafka:
+  brokers: {brokers}
+  group_id: handoff-e2e
+  topics: [orders, handoffs]
+  properties:
+    reconnect.backoff.max.ms: "1000"
+events:
+  format: cloudevents
+  attributes:
+    from: /data/from
+    to: /data/to
+time:
+  lateness: 1s
+  idle_timeout: 1s
+slas:
+  - name: sales_to_ops_accept
+    from: sales
+    to: operations
+    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
+    stop:  {{ type: handoff.accepted, where: {{ to: operations }} }}
+    target: 3s
+    warn_at: [0.5]
+  # owner differs from `to`, so the alert's owner label can only come from here.
+  - name: ops_to_fulfillment_ship
+    from: operations
+    to: fulfillment
+    owner: logistics
+    start: {{ type: handoff.requested, where: {{ from: operations, to: fulfillment }} }}
+    stop:  {{ type: handoff.accepted, where: {{ to: fulfillment }} }}
+    target: 3s
+    warn_at: [0.5]
+checkpoint:
+  dir: {checkpoint_dir}
+  interval: 1s
+web:
+  listen_address: "127.0.0.1:0"
+"""
+
+# job_name handoffd: the shipped rules select job="handoffd". A 1 s scrape and evaluation
+# interval, so an alert fires seconds after the breach.
+PROMETHEUS_CONFIG = """\
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [{rules}]
+alerting:
+  alertmanagers:
+    - static_configs: [{{ targets: ["127.0.0.1:{alertmanager_port}"] }}]
+scrape_configs:
+  - job_name: handoffd
+    static_configs: [{{ targets: ["127.0.0.1:{handoffd_port}"] }}]
+"""
+
+ALERTMANAGER_CONFIG = """\
+route:
+  receiver: webhook
+  group_by: [alertname, sla, owner]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: webhook
+    webhook_configs:
+      - url: http://127.0.0.1:{webhook_port}/alerts
+        send_resolved: false
+"""
+
+# Grafana's value for each template variable. "All" is the variables' allValue; the
+# selection is what Grafana substitutes for several selected values in a regex matcher.
+# $__rate_interval is max($__interval + 5s, 4 x 5s) with the compose datasource's 5 s
+# timeInterval: about 1m for the default 24h range, which also sets $__range.
+VARIABLES_ALL = {"sla": ".*", "owner": ".*"}
+VARIABLES_SELECTED = {"sla": f"({MET['sla']}|{BREACHED['sla']})",
+                      "owner": f"({BREACHED['owner']}|{MET['owner']})"}
+BUILTINS = {"__rate_interval": "1m", "__interval": "1m", "__range": "24h"}
+
+# Panels whose query is known to return no usable data yet, and why. An entry here only
+# relaxes "a non-NaN sample" to "a non-empty result" and is reported in the output.
+KNOWN_GAPS = {
+    ("Checkpoint duration p99", "A"):
+        "`handoffd run` does not write checkpoints yet (Metrics::RecordCheckpoint has no "
+        "caller in daemon/), so every bucket's rate is 0 and histogram_quantile is NaN",
+}
+
+
+def wait_for(condition, timeout, what, interval=0.2):
+    """Polls `condition` until it returns a truthy value; fails at the deadline."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def now_rfc3339():
+    t = datetime.datetime.now(datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def cloud_event(event_id, type_, key, time_, **data):
+    return json.dumps({"specversion": "1.0", "id": event_id, "source": "/e2e", "type": type_,
+                       "time": time_, "subject": key, "data": data}, separators=(",", ":"))
+
+
+def http_get(url, timeout=5):
+    """(status, body); status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout):
+        return 0, ""
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as e:
+        return f"({e})"
+
+
+class Processes:
+    """Starts processes; stop_all() ends every one of them (SIGTERM, then SIGKILL).
+
+    Each child also gets SIGKILL from the kernel if this process dies first (setpriv
+    --pdeathsig, when installed), so even a runner killed by ctest's timeout leaves none.
+    """
+
+    def __init__(self):
+        self.procs = []
+        atexit.register(self.stop_all)  # backstop if the class cleanups never run
+
+    def start(self, args, log_path):
+        if SETPRIV:
+            args = [SETPRIV, "--pdeathsig", "KILL", "--"] + list(args)
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self):
+        # Reverse start order: Prometheus first, Kafka after the daemon has left its group
+        # (handoffd's consumer close can block for the session timeout if the broker is
+        # gone first). SIGKILL after 5 s keeps the test bounded either way.
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+
+
+class Webhook:
+    """An Alertmanager webhook receiver on 127.0.0.1: keeps every POSTed JSON body."""
+
+    def __init__(self):
+        self.payloads = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.payloads.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def alerts(self):
+        """Every alert received so far (an alert re-sent appears again)."""
+        with self.lock:
+            return [alert for payload in self.payloads for alert in payload.get("alerts", [])]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Stack:
+    """The processes of one run, their addresses and their logs."""
+
+    def __init__(self, workdir, procs):
+        self.workdir = workdir
+        self.procs = procs
+        self.webhook = None
+        self.handoffd_url = None
+        self.prometheus_url = None
+        self.alertmanager_url = None
+        self.handoffd = None
+        self.last_metrics = ""
+
+    def log(self, name):
+        return os.path.join(self.workdir, f"{name}.log")
+
+    def start_with_free_port(self, name, args_for_port, ready_path, attempts=3):
+        """Starts a server on a port picked here; retries when another process took it."""
+        for _ in range(attempts):
+            port = free_port()
+            proc = self.procs.start(args_for_port(port), self.log(name))
+            url = f"http://127.0.0.1:{port}"
+
+            def ready():
+                if proc.poll() is not None:
+                    return "exited"
+                return http_get(url + ready_path, timeout=1)[0] == 200 and "ready"
+            state = wait_for(ready, 30, f"{name} on port {port} to be ready")
+            if state == "ready":
+                return url
+            if "address already in use" not in tail(self.log(name), 20):
+                break
+        raise AssertionError(f"{name} did not start:\n{tail(self.log(name))}")
+
+    def start(self):
+        self.webhook = Webhook()
+
+        am_dir = os.path.join(self.workdir, "alertmanager")
+        os.mkdir(am_dir)
+        am_config = os.path.join(self.workdir, "alertmanager.yml")
+        with open(am_config, "w") as f:
+            f.write(ALERTMANAGER_CONFIG.format(webhook_port=self.webhook.port))
+        self.alertmanager_url = self.start_with_free_port("alertmanager", lambda port: [
+            ALERTMANAGER, f"--config.file={am_config}", f"--storage.path={am_dir}",
+            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+            "/-/ready")
+
+        bootstrap_file = os.path.join(self.workdir, "bootstrap")
+        self.procs.start([MOCK_KAFKA, "--bootstrap-file", bootstrap_file,
+                          "--topic", "orders:2", "--topic", "handoffs:2"],
+                         self.log("mock_kafka"))
+        wait_for(lambda: os.path.exists(bootstrap_file), 10, "mock_kafka's bootstrap file")
+        with open(bootstrap_file) as f:
+            self.brokers = f.read().strip()
+
+        config = os.path.join(self.workdir, "handoffd.yaml")
+        with open(config, "w") as f:
+            f.write(HANDOFFD_CONFIG.format(
+                brokers=self.brokers, checkpoint_dir=os.path.join(self.workdir, "checkpoints")))
+        self.handoffd = self.procs.start([HANDOFFD, "run", "--config", config],
+                                         self.log("handoffd"))
+
+        def logged_port():
+            if self.handoffd.poll() is not None:
+                raise AssertionError(f"handoffd exited with {self.handoffd.returncode}")
+            m = re.search(r"msg=listening address=\S*:(\d+)", tail(self.log("handoffd"), 1000))
+            return m and m.group(1)
+        handoffd_port = wait_for(logged_port, 10, "handoffd to log its HTTP port")
+        self.handoffd_url = f"http://127.0.0.1:{handoffd_port}"
+
+        prom_dir = os.path.join(self.workdir, "prometheus")
+        os.mkdir(prom_dir)
+        rules = os.path.join(self.workdir, "handoff.rules.yml")
+        shutil.copyfile(RULES, rules)  # the shipped file, unmodified
+        prom_config = os.path.join(self.workdir, "prometheus.yml")
+        alertmanager_port = urllib.parse.urlsplit(self.alertmanager_url).port
+        with open(prom_config, "w") as f:
+            f.write(PROMETHEUS_CONFIG.format(rules=json.dumps(rules),
+                                             alertmanager_port=alertmanager_port,
+                                             handoffd_port=handoffd_port))
+        self.prometheus_url = self.start_with_free_port("prometheus", lambda port: [
+            PROMETHEUS, f"--config.file={prom_config}", f"--storage.tsdb.path={prom_dir}",
+            f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"],
+            "/-/ready")
+
+        def ready():
+            if self.handoffd.poll() is not None:
+                raise AssertionError(f"handoffd exited with {self.handoffd.returncode}")
+            return http_get(self.handoffd_url + "/-/ready")[0] == 200
+        wait_for(ready, 30, "handoffd /-/ready (Kafka partitions assigned)")
+
+    # --- handoffd
+
+    def metrics(self):
+        status, body = http_get(self.handoffd_url + "/metrics")
+        if status == 200:
+            self.last_metrics = body
+        return body if status == 200 else ""
+
+    def metric(self, name, **labels):
+        """Sum of the series of `name` whose labels include `labels` (None if absent)."""
+        total = None
+        for line in self.metrics().splitlines():
+            m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)', line)
+            if not m or m.group(1) != name:
+                continue
+            found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+            if all(found.get(k) == v for k, v in labels.items()):
+                total = (total or 0) + float(m.group(3))
+        return total
+
+    def produce(self, topic, lines):
+        """Produces `key|value` lines with kcat and waits for delivery."""
+        subprocess.run([KCAT, "-P", "-b", self.brokers, "-t", topic, "-K", "|"],
+                       input="".join(line + "\n" for line in lines).encode(),
+                       check=True, timeout=30, capture_output=True)
+
+    # --- Prometheus
+
+    def query(self, expr):
+        """An instant query at now: the result list; raises on an API error."""
+        url = self.prometheus_url + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        status, body = http_get(url, timeout=10)
+        if status != 200:
+            raise AssertionError(f"query failed ({status}): {expr}\n{body}")
+        return json.loads(body)["data"]["result"]
+
+    def prometheus_api(self, path):
+        status, body = http_get(self.prometheus_url + path, timeout=10)
+        return json.loads(body)["data"] if status == 200 else {"status": status, "body": body}
+
+    def diagnostics(self):
+        """Logs, the last scrape, Prometheus' targets and alerts, what the webhook got."""
+        try:
+            return self._diagnostics()
+        except Exception as e:  # diagnostics must never stop the cleanup
+            return f"(diagnostics failed: {e!r})"
+
+    def _diagnostics(self):
+        parts = []
+        for name in ("handoffd", "prometheus", "alertmanager", "mock_kafka"):
+            parts.append(f"----- {name}.log (last lines)\n{tail(self.log(name))}")
+        if self.handoffd_url:
+            self.metrics()
+        series = [line for line in self.last_metrics.splitlines()
+                  if line.startswith("handoff_") and not line.startswith("handoff_sla_elapsed")
+                  and not line.startswith("handoff_checkpoint_duration")]
+        parts.append("----- handoffd /metrics (last scrape, without histograms)\n" +
+                     "\n".join(series))
+        if self.prometheus_url:
+            targets = self.prometheus_api("/api/v1/targets")
+            active = targets.get("activeTargets", targets) if isinstance(targets, dict) else targets
+            parts.append("----- Prometheus targets\n" + json.dumps(
+                [{k: t.get(k) for k in ("scrapeUrl", "health", "lastError", "lastScrape")}
+                 for t in active] if isinstance(active, list) else active, indent=1))
+            parts.append("----- Prometheus /api/v1/alerts\n" +
+                         json.dumps(self.prometheus_api("/api/v1/alerts"), indent=1))
+        if self.webhook:
+            parts.append("----- webhook alerts\n" + json.dumps(
+                [{"status": a.get("status"), "labels": a.get("labels")}
+                 for a in self.webhook.alerts()], indent=1))
+        return "\n".join(parts)
+
+
+def dashboard_queries():
+    """(dashboard file, panel title, refId, datasource type, expr) of every panel target."""
+    out = []
+
+    def walk(file, panels):
+        for panel in panels:
+            panel_ds = panel.get("datasource") or {}
+            for target in panel.get("targets", []):
+                ds = target.get("datasource") or panel_ds
+                ds_type = ds.get("type", "prometheus") if isinstance(ds, dict) else "prometheus"
+                out.append((file, panel.get("title", ""), target.get("refId", ""), ds_type,
+                            target.get("expr")))
+            walk(file, panel.get("panels", []))  # collapsed rows keep their panels here
+
+    for file in sorted(os.listdir(DASHBOARDS)):
+        if file.endswith(".json"):
+            with open(os.path.join(DASHBOARDS, file)) as f:
+                walk(file, json.load(f).get("panels", []))
+    return out
+
+
+def substitute(expr, variables):
+    """Grafana's template syntax ($var, ${var}, ${var:format}, [[var]]) -> values."""
+    values = dict(BUILTINS, **variables)
+
+    def value(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name not in values:
+            raise AssertionError(f"no value for template variable ${name} in: {expr}")
+        return values[name]
+    return re.sub(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)", value, expr)
+
+
+def has_number(result):
+    """True when an instant-query result holds at least one sample that is not NaN."""
+    for series in result:
+        samples = [series["value"]] if "value" in series else series.get("values", [])
+        if any(not math.isnan(float(v)) for _, v in samples):
+            return True
+    return False
+
+
+class EndToEndTest(unittest.TestCase):
+    """One stack for all tests: starting Prometheus and seeing its first scrape costs ~7 s."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.started = time.monotonic()
+        cls.workdir = tempfile.mkdtemp(prefix="handoff-e2e-")
+        cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
+        cls.procs = Processes()
+        cls.addClassCleanup(cls.procs.stop_all)
+        cls.stack = Stack(cls.workdir, cls.procs)
+        cls.addClassCleanup(lambda: cls.stack.webhook and cls.stack.webhook.stop())
+        try:
+            cls.stack.start()
+            cls.produce_events()
+        except BaseException:
+            print(cls.stack.diagnostics(), file=sys.stderr)
+            raise
+
+    @classmethod
+    def produce_events(cls):
+        s = cls.stack
+        # Produce only after Prometheus has stored the zero-valued counters: increase()
+        # sees a step only from a sample it has, and a breach in the first scrape would
+        # look like a counter that was always 1.
+        wait_for(lambda: s.query('handoff_sla_breached_total{job="handoffd"}'), 30,
+                 "Prometheus' first scrape of handoffd")
+        t = now_rfc3339()
+        ops = {"from": "sales", "to": "operations"}
+        ful = {"from": "operations", "to": "fulfillment"}
+        met_stop = cloud_event("met-2", "handoff.accepted", "order-met", t, **ops)
+        s.produce("handoffs", [
+            # Breaches ops_to_fulfillment_ship 3 s later: it is never accepted.
+            "order-breach|" + cloud_event("breach-1", "handoff.requested", "order-breach", t,
+                                          **ful),
+            # Meets sales_to_ops_accept at once.
+            "order-met|" + cloud_event("met-1", "handoff.requested", "order-met", t, **ops),
+            "order-met|" + met_stop,
+            "order-met|" + met_stop,  # a duplicate
+            # A stop with nothing open: ignored.
+            "order-none|" + cloud_event("none-1", "handoff.accepted", "order-none", t, **ops),
+            "order-bad|this is not json",  # rejected: not_json
+        ])
+        wait_for(lambda: s.metric("handoff_events_consumed_total") == 6, 20,
+                 "handoffd to consume the 6 records")
+        wait_for(lambda: s.metric("handoff_sla_met_total", sla=MET["sla"]) == 1, 20,
+                 "the met decision")
+        wait_for(lambda: s.metric("handoff_sla_breached_total", sla=BREACHED["sla"]) == 1, 20,
+                 "the breach (3 s target, 1 s lateness)")
+
+    def run(self, result=None):
+        # Diagnostics for any failing test, printed once it has failed.
+        before = len(result.failures) + len(result.errors) if result else 0
+        out = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            print(self.stack.diagnostics(), file=sys.stderr)
+        return out
+
+    def breach_alerts(self, alertname, **labels):
+        return [a for a in self.stack.webhook.alerts()
+                if a["labels"].get("alertname") == alertname and a.get("status") == "firing"
+                and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+    def test_breach_alert_reaches_the_webhook_with_sla_and_owner(self):
+        alerts = wait_for(lambda: self.breach_alerts("HandoffSlaBreached", sla=BREACHED["sla"]),
+                          30, "HandoffSlaBreached at the webhook")
+        labels = alerts[0]["labels"]
+        self.assertEqual(labels["owner"], BREACHED["owner"])
+        self.assertEqual(labels["from"], BREACHED["from"])
+        self.assertEqual(labels["to"], BREACHED["to"])
+        self.assertEqual(labels["severity"], "ticket")
+        annotations = alerts[0]["annotations"]
+        self.assertIn(BREACHED["sla"], annotations["summary"])
+        self.assertIn(BREACHED["owner"], annotations["description"])
+        self.assertTrue(annotations["runbook_url"].startswith("docs/operations.md#"))
+        # A 100 % breach ratio also burns the error budget fast: the burn-rate rule
+        # (recording rules and alert in one group) pages for the same SLA.
+        page = wait_for(lambda: self.breach_alerts("HandoffSlaErrorBudgetBurnFast",
+                                                   sla=BREACHED["sla"]),
+                        20, "HandoffSlaErrorBudgetBurnFast at the webhook")
+        self.assertEqual(page[0]["labels"]["severity"], "page")
+        self.assertEqual(page[0]["labels"]["owner"], BREACHED["owner"])
+
+    def test_met_sla_raises_no_alert(self):
+        s = self.stack
+        # First, proof that Prometheus evaluated the rules with the met decision in the
+        # data, and that the breached SLA's alert made it all the way.
+        wait_for(lambda: s.query(f'sla:handoff_sla_met:increase5m{{sla="{MET["sla"]}"}} > 0'),
+                 30, "the met decision in the recording rules")
+        wait_for(lambda: self.breach_alerts("HandoffSlaBreached", sla=BREACHED["sla"]), 30,
+                 "HandoffSlaBreached for the breached SLA at the webhook")
+        # Then: no alert for the met SLA was ever pending or firing (ALERTS keeps every
+        # evaluation), and none reached the webhook.
+        self.assertEqual(s.query(f'count_over_time(ALERTS{{sla="{MET["sla"]}"}}[1h])'), [])
+        self.assertEqual([a for a in s.webhook.alerts() if a["labels"].get("sla") == MET["sla"]],
+                         [])
+        firing = {a["labels"]["alertname"] for a in s.prometheus_api("/api/v1/alerts")["alerts"]}
+        self.assertNotIn("HandoffDown", firing)
+
+    def test_every_shipped_rule_evaluates_without_error(self):
+        s = self.stack
+        wait_for(lambda: s.query(f'sla:handoff_sla_breached:ratio5m{{sla="{BREACHED["sla"]}"}}'),
+                 30, "the recording rules to see the breach")
+
+        def rules():
+            groups = s.prometheus_api("/api/v1/rules")["groups"]
+            return [r for g in groups for r in g["rules"]]
+        all_rules = rules()
+        self.assertTrue(all_rules, "Prometheus loaded no rules")
+        broken = [(r["name"], r.get("lastError")) for r in all_rules if r.get("health") == "err"]
+        self.assertEqual(broken, [])
+
+    def test_every_dashboard_query_returns_data(self):
+        s = self.stack
+        queries = dashboard_queries()
+        self.assertTrue(queries, f"no panel queries in {DASHBOARDS}")
+        skipped = [(f, title) for f, title, _, ds, _ in queries if ds != "prometheus"]
+        checked = [(f, title, ref, expr) for f, title, ref, ds, expr in queries
+                   if ds == "prometheus"]
+        # The only non-Prometheus panel is the worst-offenders table, read from handoffd's
+        # /api/v1/instances by Grafana's JSON API datasource: check that endpoint directly.
+        for f, title in skipped:
+            print(f"skipped (not Prometheus): {f}: {title!r}", file=sys.stderr)
+        status, body = http_get(s.handoffd_url + "/api/v1/instances?state=overdue&limit=20")
+        self.assertEqual(status, 200)
+        self.assertIn("order-breach", body)
+
+        # The template variables' own queries: label_values(metric{...}, label).
+        for label, match in (("owner", "handoff_sla_target_seconds"),
+                             ("sla", 'handoff_sla_target_seconds{owner=~".*"}')):
+            data = s.prometheus_api(f"/api/v1/label/{label}/values?" +
+                                    urllib.parse.urlencode({"match[]": match}))
+            self.assertEqual(sorted(data), sorted({MET[label], BREACHED[label]}), label)
+
+        def outcome(variables):
+            """{(file, title, refId): (ok, expr, result)} for every Prometheus target."""
+            results = {}
+            for f, title, ref, expr in checked:
+                query = substitute(expr, variables)
+                result = s.query(query)
+                gap = (title, ref) in KNOWN_GAPS
+                ok = bool(result) if gap else has_number(result)
+                results[(f, title, ref)] = (ok, query, result)
+            return results
+
+        for name, variables in (("All", VARIABLES_ALL), ("selected", VARIABLES_SELECTED)):
+            with self.subTest(variables=name):
+                # Recording rules, rate windows and the breach need a few evaluations:
+                # poll until every query has data, or report the ones that never did.
+                last = {}
+
+                def all_have_data():
+                    last.update(outcome(variables))
+                    return all(ok for ok, _, _ in last.values())
+                try:
+                    wait_for(all_have_data, 30, f"every panel query to return data ({name})",
+                             interval=1)
+                finally:
+                    print(f"\npanel queries with variables = {name}:", file=sys.stderr)
+                    for (f, title, ref), (ok, query, result) in sorted(last.items()):
+                        values = [series["value"][1] for series in result][:4]
+                        note = "  [known gap: %s]" % KNOWN_GAPS[(title, ref)] \
+                            if (title, ref) in KNOWN_GAPS else ""
+                        print(f"  {'ok  ' if ok else 'FAIL'} {title} / {ref}: "
+                              f"{len(result)} series {values}{note}", file=sys.stderr)
+                        if not ok:
+                            print(f"       {query}", file=sys.stderr)
+                    for (title, ref), why in KNOWN_GAPS.items():
+                        entry = [v for k, v in last.items() if k[1:] == (title, ref)]
+                        if entry and has_number(entry[0][2]):
+                            print(f"  note: {title} / {ref} has data now; remove it from "
+                                  "KNOWN_GAPS", file=sys.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        print(f"\ne2e stack ran {time.monotonic() - cls.started:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    missing = [name for name, path in (("prometheus", PROMETHEUS),
+                                       ("alertmanager (prometheus-alertmanager)", ALERTMANAGER),
+                                       ("kcat", KCAT)) if not path]
+    if missing:
+        print("skipped: not installed: " + ", ".join(missing), file=sys.stderr)
+        sys.exit(77)
+    unittest.main()
