@@ -149,8 +149,12 @@ void Checkpointer::RecordApplied(std::int32_t partition, const std::string& topi
 }
 
 std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(std::int32_t partition) {
+  return RestorePartition(partition, store_.Load(partition));
+}
+
+std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(
+    std::int32_t partition, const Result<std::optional<Checkpoint>>& loaded) {
   applied_.erase(partition);
-  auto loaded = store_.Load(partition);
   if (!loaded.ok()) {
     LogError("checkpoint unusable; rebuilding the partition from the committed offset",
              {{"partition", std::to_string(partition)}, {"error", loaded.error().message}});

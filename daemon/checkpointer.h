@@ -66,6 +66,10 @@ class Checkpointer {
   // to. With no checkpoint, or an unusable one (logged with the reason), the partition
   // starts empty and nullopt means "start at the committed offset".
   std::optional<Offsets> RestorePartition(std::int32_t partition);
+  // The same with a checkpoint already loaded from the store (by another thread: the
+  // Kafka consumer reads it to seek before the engine thread restores it).
+  std::optional<Offsets> RestorePartition(std::int32_t partition,
+                                          const Result<std::optional<Checkpoint>>& loaded);
 
   // Starts a round over every assigned partition unless one is running; `on_report`
   // gets its outcome. Returns false when a round was already running.

@@ -45,8 +45,9 @@ using TopicPartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, List
 using TopicPartition = std::pair<int, std::int32_t>;
 
 // One mailbox entry. Everything in it is applied on the engine thread, in this order:
-// assignments, events, counts, lag and caught-up flags, readiness, revocations, and
-// then the offsets are stored, because now the events are in engine state.
+// assignments, events, the offsets reached (Hooks::applied), counts, lag and caught-up
+// flags, readiness, revocations, and then the offsets are stored, because now the events
+// are in engine state.
 struct Batch {
   std::vector<std::int32_t> assign;
   std::vector<std::pair<std::int32_t, Event>> events;
@@ -507,7 +508,7 @@ struct KafkaEventSource::Worker {
     }
   }
 
-  void OnAssigned(const rd_kafka_topic_partition_list_t* partitions) {
+  void OnAssigned(rd_kafka_topic_partition_list_t* partitions) {
     Flush();
     std::string list;
     for (int i = 0; i < partitions->cnt; ++i) {
@@ -516,7 +517,10 @@ struct KafkaEventSource::Worker {
       if (topic < 0) continue;
       bool engine_partition_known = HasEnginePartition(tp.partition);
       if (!assigned.try_emplace({topic, tp.partition}).second) continue;
-      if (!engine_partition_known) next.assign.push_back(tp.partition);
+      if (!engine_partition_known) {
+        next.assign.push_back(tp.partition);
+        SetStartOffsets(partitions, tp.partition);
+      }
       list += (list.empty() ? "" : ",") + std::string(tp.topic) + "/" + std::to_string(tp.partition);
       touched.insert({topic, tp.partition});
     }
@@ -524,6 +528,20 @@ struct KafkaEventSource::Worker {
     LogInfo("kafka partitions assigned", {{"partitions", list}});
     Refresh(clock.Now());
     Flush();
+  }
+
+  // Asks the hook where the partition's topics start (its checkpoint) and writes that
+  // into the assignment, so the first record read is the one after the checkpoint.
+  void SetStartOffsets(rd_kafka_topic_partition_list_t* partitions, std::int32_t partition) {
+    if (!options.hooks.start_offsets) return;
+    std::optional<Offsets> offsets = options.hooks.start_offsets(partition);
+    if (!offsets) return;
+    for (int i = 0; i < partitions->cnt; ++i) {
+      rd_kafka_topic_partition_t& tp = partitions->elems[i];
+      if (tp.partition != partition) continue;
+      auto it = offsets->find(tp.topic);
+      if (it != offsets->end()) tp.offset = it->second;
+    }
   }
 
   // Drops the partitions: everything already read from them is applied by the engine
@@ -622,7 +640,14 @@ struct KafkaEventSource::Worker {
 
   void Apply(Batch& batch) {
     const auto& topics = config->kafka.topics;
-    for (std::int32_t partition : batch.assign) host.Assign(partition);
+    const Hooks& hooks = options.hooks;
+    for (std::int32_t partition : batch.assign) {
+      if (hooks.assign) {
+        hooks.assign(partition);
+      } else {
+        host.Assign(partition);
+      }
+    }
     TimeMs now = clock.Now();
     for (auto& [partition, event] : batch.events) host.Offer(partition, std::move(event), now);
     for (std::size_t t = 0; t < batch.consumed.size(); ++t) {
@@ -636,7 +661,16 @@ struct KafkaEventSource::Worker {
     for (const Batch::Lag& lag : batch.lag) host.SetLag(lag.partition, topics[lag.topic], lag.lag);
     for (const auto& [partition, caught_up] : batch.caught_up) host.SetCaughtUp(partition, caught_up);
     if (batch.ready) host.SetReady(*batch.ready);
-    for (std::int32_t partition : batch.revoke) host.Revoke(partition);
+    if (hooks.applied) {
+      for (const auto& [tp, offset] : batch.offsets) hooks.applied(tp.second, topics[tp.first], offset);
+    }
+    for (std::int32_t partition : batch.revoke) {
+      if (hooks.revoke) {
+        hooks.revoke(partition);
+      } else {
+        host.Revoke(partition);
+      }
+    }
     if (batch.offsets.empty()) return;
     TopicPartitionList offsets(rd_kafka_topic_partition_list_new(batch.offsets.size()));
     for (const auto& [tp, offset] : batch.offsets) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,9 +39,29 @@ class KafkaEventSource {
   // Runs a task on the engine thread, after the ones posted before it.
   using Poster = std::function<void(std::function<void()>)>;
 
+  using Offsets = std::map<std::string, std::int64_t>;  // topic -> next offset to read
+
+  // How the Daemon's checkpoints take part (DESIGN.md §9); each one may be empty.
+  struct Hooks {
+    // Consumer thread, when a partition number is newly assigned, before it is read:
+    // the offsets to start each topic at (nullopt: the committed offset). Whoever
+    // answers keeps what the engine thread will need to restore the partition.
+    std::function<std::optional<Offsets>(std::int32_t partition)> start_offsets;
+    // Engine thread, instead of EngineHost::Assign/Revoke: before the partition's first
+    // event, and after its last one was applied (and reported through `applied`).
+    std::function<void(std::int32_t partition)> assign;
+    std::function<void(std::int32_t partition)> revoke;
+    // Engine thread: the engine has been given every record of the topic's partition
+    // before `next_offset`.
+    std::function<void(std::int32_t partition, const std::string& topic,
+                       std::int64_t next_offset)>
+        applied;
+  };
+
   struct Options {
     std::size_t max_batch = 4096;          // records per consume call and per mailbox entry
     std::size_t max_queued_batches = 16;   // the consumer waits when the engine is this far behind
+    Hooks hooks;
   };
 
   // `host` and `clock` must outlive this object; `post` must keep working until Stop().
