@@ -24,8 +24,10 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Runs until SIGTERM or SIGINT (or Stop()), then shuts down in order. Returns the
-  // process exit code.
+  // Runs until SIGTERM or SIGINT (or Stop()), then shuts down in order (checkpoints
+  // written, decisions delivered). Returns the process exit code: 0, or 2 when it could
+  // not start or a decision could not be delivered (a restart re-sends it). SIGHUP
+  // reloads the config file.
   int Run();
   void Stop();
 

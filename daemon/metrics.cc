@@ -67,6 +67,7 @@ double HistogramSeconds(DurationMs elapsed, DurationMs instance_target, Duration
 
 struct Metrics::Series {
   struct Sla {
+    SlaDefinition definition;  // as the series were made (labels, buckets, thresholds)
     prom::Counter* started = nullptr;
     prom::Counter* met = nullptr;
     prom::Counter* breached = nullptr;
@@ -75,9 +76,25 @@ struct Metrics::Series {
     prom::Histogram* elapsed = nullptr;
     std::array<prom::Gauge*, 3> open{};    // running, paused, overdue
     prom::Gauge* max_overdue = nullptr;
+    prom::Gauge* target = nullptr;
   };
 
+  // Adds the series of one SLA (or finds them: prometheus-cpp returns the existing
+  // series for labels it already has), at 0 when new.
+  Sla Add(const SlaDefinition& sla);
+  // Removes the series of an SLA that a reload removed or changed.
+  void Remove(const Sla& sla);
+
   prom::Registry registry;
+  prom::Family<prom::Counter>* started = nullptr;
+  prom::Family<prom::Counter>* met = nullptr;
+  prom::Family<prom::Counter>* breached = nullptr;
+  prom::Family<prom::Counter>* cancelled = nullptr;
+  prom::Family<prom::Counter>* warnings = nullptr;
+  prom::Family<prom::Gauge>* open = nullptr;
+  prom::Family<prom::Gauge>* max_overdue = nullptr;
+  prom::Family<prom::Gauge>* target = nullptr;
+  prom::Family<prom::Histogram>* elapsed = nullptr;
   std::vector<Sla> slas;
   prom::Gauge* reload_successful = nullptr;
   prom::Gauge* reload_timestamp = nullptr;
@@ -94,47 +111,22 @@ Metrics::Metrics(const EngineHost& host, TimeMs start_time)
   auto gauge = [&r](const char* name, const char* help) -> prom::Family<prom::Gauge>& {
     return prom::BuildGauge().Name(name).Help(help).Register(r);
   };
-  auto& started = counter("handoff_sla_started_total", "SLA instances opened.");
-  auto& met = counter("handoff_sla_met_total", "SLA instances stopped within their target.");
-  auto& breached = counter("handoff_sla_breached_total",
-                           "SLA instances that passed their deadline, counted at the deadline.");
-  auto& cancelled = counter("handoff_sla_cancelled_total", "SLA instances cancelled.");
-  auto& warnings = counter("handoff_sla_warnings_total", "SLA warning thresholds reached.");
-  auto& open = gauge("handoff_sla_open", "Open SLA instances by state.");
-  auto& max_overdue = gauge("handoff_sla_max_overdue_seconds",
-                            "How far past its deadline the worst open instance is, in event time.");
-  auto& target = gauge("handoff_sla_target_seconds", "The SLA's configured default target.");
-  auto& elapsed = prom::BuildHistogram()
-                      .Name("handoff_sla_elapsed_seconds")
-                      .Help("Elapsed SLA working time at stop (met and resolved instances); "
-                            "buckets are fractions of the default target.")
-                      .Register(r);
-
-  for (const SlaDefinition& sla : host.config().slas) {
-    const prom::Labels labels{{"sla", sla.name}, {"from", sla.from}, {"to", sla.to},
-                              {"owner", sla.owner}};
-    auto with = [&labels](const char* name, std::string value) {
-      prom::Labels extended = labels;
-      extended.emplace(name, std::move(value));
-      return extended;
-    };
-    Series::Sla s;
-    s.started = &started.Add(labels);
-    s.met = &met.Add(labels);
-    s.breached = &breached.Add(labels);
-    s.cancelled = &cancelled.Add(labels);
-    for (double threshold : sla.warn_at) {
-      s.warnings.push_back(&warnings.Add(with("threshold", ThresholdLabel(threshold))));
-    }
-    prom::Histogram::BucketBoundaries bounds;
-    for (double factor : kElapsedBucketFactors) bounds.push_back(factor * Seconds(sla.target));
-    s.elapsed = &elapsed.Add(labels, bounds);
-    s.open = {&open.Add(with("state", "running")), &open.Add(with("state", "paused")),
-              &open.Add(with("state", "overdue"))};
-    s.max_overdue = &max_overdue.Add(labels);
-    target.Add(labels).Set(Seconds(sla.target));
-    series_->slas.push_back(std::move(s));
-  }
+  series_->started = &counter("handoff_sla_started_total", "SLA instances opened.");
+  series_->met = &counter("handoff_sla_met_total", "SLA instances stopped within their target.");
+  series_->breached = &counter(
+      "handoff_sla_breached_total", "SLA instances that passed their deadline, counted at the deadline.");
+  series_->cancelled = &counter("handoff_sla_cancelled_total", "SLA instances cancelled.");
+  series_->warnings = &counter("handoff_sla_warnings_total", "SLA warning thresholds reached.");
+  series_->open = &gauge("handoff_sla_open", "Open SLA instances by state.");
+  series_->max_overdue = &gauge("handoff_sla_max_overdue_seconds",
+                                "How far past its deadline the worst open instance is, in event time.");
+  series_->target = &gauge("handoff_sla_target_seconds", "The SLA's configured default target.");
+  series_->elapsed = &prom::BuildHistogram()
+                          .Name("handoff_sla_elapsed_seconds")
+                          .Help("Elapsed SLA working time at stop (met and resolved instances); "
+                                "buckets are fractions of the default target.")
+                          .Register(r);
+  for (const SlaDefinition& sla : host.config().slas) series_->slas.push_back(series_->Add(sla));
 
   gauge("handoff_build_info", "The handoffd build; the value is always 1.")
       .Add({{"version", kVersion}, {"revision", kRevision}})
@@ -158,6 +150,64 @@ Metrics::Metrics(const EngineHost& host, TimeMs start_time)
 }
 
 Metrics::~Metrics() = default;
+
+Metrics::Series::Sla Metrics::Series::Add(const SlaDefinition& sla) {
+  const prom::Labels labels{{"sla", sla.name}, {"from", sla.from}, {"to", sla.to},
+                            {"owner", sla.owner}};
+  auto with = [&labels](const char* name, std::string value) {
+    prom::Labels extended = labels;
+    extended.emplace(name, std::move(value));
+    return extended;
+  };
+  Sla s;
+  s.definition = sla;
+  s.started = &started->Add(labels);
+  s.met = &met->Add(labels);
+  s.breached = &breached->Add(labels);
+  s.cancelled = &cancelled->Add(labels);
+  for (double threshold : sla.warn_at) {
+    s.warnings.push_back(&warnings->Add(with("threshold", ThresholdLabel(threshold))));
+  }
+  prom::Histogram::BucketBoundaries bounds;
+  for (double factor : kElapsedBucketFactors) bounds.push_back(factor * Seconds(sla.target));
+  s.elapsed = &elapsed->Add(labels, bounds);
+  s.open = {&open->Add(with("state", "running")), &open->Add(with("state", "paused")),
+            &open->Add(with("state", "overdue"))};
+  s.max_overdue = &max_overdue->Add(labels);
+  s.target = &target->Add(labels);
+  s.target->Set(Seconds(sla.target));
+  return s;
+}
+
+void Metrics::Series::Remove(const Sla& s) {
+  started->Remove(s.started);
+  met->Remove(s.met);
+  breached->Remove(s.breached);
+  cancelled->Remove(s.cancelled);
+  for (prom::Counter* warning : s.warnings) warnings->Remove(warning);
+  elapsed->Remove(s.elapsed);
+  for (prom::Gauge* gauge : s.open) open->Remove(gauge);
+  max_overdue->Remove(s.max_overdue);
+  target->Remove(s.target);
+}
+
+void Metrics::OnReconfigured() {
+  // An SLA whose labels, target (the histogram's buckets) or thresholds changed gets new
+  // series; one that is unchanged keeps its counters, wherever it now is in the list.
+  auto same = [](const SlaDefinition& a, const SlaDefinition& b) {
+    return a.name == b.name && a.from == b.from && a.to == b.to && a.owner == b.owner &&
+           a.target == b.target && a.warn_at == b.warn_at;
+  };
+  const std::vector<SlaDefinition>& slas = host_.config().slas;
+  for (const Series::Sla& old : series_->slas) {
+    bool kept = std::any_of(slas.begin(), slas.end(),
+                            [&](const SlaDefinition& sla) { return same(sla, old.definition); });
+    if (!kept) series_->Remove(old);
+  }
+  std::vector<Series::Sla> rebuilt;
+  for (const SlaDefinition& sla : slas) rebuilt.push_back(series_->Add(sla));
+  series_->slas = std::move(rebuilt);
+}
 
 void Metrics::OnDecisions(std::int32_t, std::span<const Decision> decisions) {
   const std::vector<SlaDefinition>& slas = host_.config().slas;

@@ -52,9 +52,12 @@ class Metrics final : public DecisionSink {
   // only for the copy. Run the result before this Metrics is destroyed.
   std::function<std::string()> ScrapeLater();
 
-  // For the reload (issue #7) and checkpoint (issue #7) code; until then the config gauge
-  // says "loaded at start" and the checkpoint series stay 0.
+  // Reloads and checkpoints (issue #7): the config gauges start as "loaded at start", the
+  // checkpoint series at 0 until the first checkpoint is written.
   void RecordReload(bool success, TimeMs now);
+  // After EngineHost::Reconfigure: series for new SLAs (at 0), none for removed ones, new
+  // series for an SLA whose labels, target or thresholds changed; the rest keep counting.
+  void OnReconfigured();
   void RecordCheckpoint(DurationMs duration, TimeMs now);
 
  private:
