@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Process-level tests of handoffd's lifecycle and durability (issue #7).
+
+The real handoffd against tests/tools/mock_kafka: sd_notify over a real unix datagram
+socket named in NOTIFY_SOCKET, config reloads (SIGHUP and POST /-/reload), and a
+restart that keeps an open SLA. Helpers come from kafka_test.py (deadlines on every
+wait, every process killed on the way out).
+
+Environment: HANDOFFD and MOCK_KAFKA name the binaries (ctest sets them).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from kafka_test import (HANDOFFD, MockKafka, Processes, cloud_event, now_rfc3339,
+                        parse_metrics, wait_for)
+import kafka_test
+
+SLA_TEMPLATE = """\
+  - name: {name}
+    from: sales
+    to: operations
+    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
+    stop:  {{ type: handoff.accepted }}
+    target: {target}
+"""
+
+CONFIG = """\
+kafka:
+  brokers: {brokers}
+  group_id: {group}
+  topics: [handoffs]
+  breach_topic: decisions
+  properties:
+{properties}
+events:
+  format: cloudevents
+  attributes:
+    from: /data/from
+    to: /data/to
+time:
+  lateness: 1s
+  idle_timeout: 1s
+slas:
+{slas}
+checkpoint:
+  dir: {checkpoint_dir}
+  interval: {interval}
+web:
+  listen_address: "127.0.0.1:0"
+"""
+
+
+def write_config(path, brokers, checkpoint_dir, slas=(("accept", "3s"),), group="itest",
+                 interval="1s", properties=None):
+    props = {"reconnect.backoff.max.ms": "1000", "session.timeout.ms": "6000"}
+    props.update(properties or {})
+    with open(path, "w") as f:
+        f.write(CONFIG.format(
+            brokers=brokers, group=group, interval=interval, checkpoint_dir=checkpoint_dir,
+            properties="".join(f'    {k}: "{v}"\n' for k, v in props.items()),
+            slas="".join(SLA_TEMPLATE.format(name=n, target=t) for n, t in slas)))
+
+
+class Daemon:
+    """One handoffd process; `env` is added to the test's environment."""
+
+    def __init__(self, procs, workdir, name, config_path, env=None, args=()):
+        self.name = name
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([HANDOFFD, "run", "--config", config_path, *args],
+                                     stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        log.close()
+        procs.procs.append(self.proc)
+        port = wait_for(self._port, 10, f"{name} to log its HTTP port")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def _port(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"handoffd exited with {self.proc.returncode}:\n{self.log()}")
+        m = re.search(r"msg=listening address=\S*:(\d+)", self.log())
+        return m and m.group(1)
+
+    get = kafka_test.Handoffd.get
+    ready = kafka_test.Handoffd.ready
+    metric = kafka_test.Handoffd.metric
+
+    def post(self, path):
+        import urllib.error
+        import urllib.request
+        try:
+            request = urllib.request.Request(self.url + path, data=b"", method="POST")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def series(self, name):
+        status, text = self.get("/metrics")
+        assert status == 200, status
+        return [(labels, value) for n, labels, value in parse_metrics(text) if n == name]
+
+    def stop(self, timeout=30):
+        """SIGTERM, then the exit code (within `timeout`)."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+
+class NotifySocket:
+    """A unix datagram socket standing in for systemd's; collects what handoffd sends."""
+
+    def __init__(self, test, workdir):
+        self.path = os.path.join(workdir, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.setblocking(False)
+        test.addCleanup(self.sock.close)
+        self.messages = []
+
+    def read(self):
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except BlockingIOError:
+                return self.messages
+
+    def lines(self):
+        return [line for message in self.read() for line in message.splitlines()]
+
+    def count(self, line):
+        return self.lines().count(line)
+
+
+class DurabilityTest(unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="handoff-durability-")
+        self.addCleanup(shutil.rmtree, self.workdir, True)
+        self.procs = Processes(self)
+        self.kafka = MockKafka(self.procs, self.workdir, ["handoffs:2", "decisions:1"])
+        self.addCleanup(kafka_test.KafkaIngestionTest._dump_logs_on_failure, self)
+        self.config_path = os.path.join(self.workdir, "handoffd.yaml")
+        self.checkpoint_dir = os.path.join(self.workdir, "checkpoints")
+
+    def write_config(self, **kwargs):
+        write_config(self.config_path, self.kafka.brokers, self.checkpoint_dir, **kwargs)
+
+    def daemon(self, name, **kwargs):
+        return Daemon(self.procs, self.workdir, name, self.config_path, **kwargs)
+
+    def requested(self, key, time_):
+        return f"{key}|" + cloud_event(f"{key}-requested", "handoff.requested", key, time_,
+                                       **{"from": "sales", "to": "operations"})
+
+    def test_sd_notify_ready_reload_stopping_and_watchdog(self):
+        self.write_config()
+        notify = NotifySocket(self, self.workdir)
+        d = self.daemon("d", env={"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"})
+        wait_for(lambda: "READY=1" in notify.lines(), 20, "READY=1")
+        self.assertTrue(d.ready())
+        self.assertTrue(any(line.startswith("STATUS=") for line in notify.lines()))
+        # The watchdog pings every WATCHDOG_USEC / 2, from the loop.
+        wait_for(lambda: notify.count("WATCHDOG=1") >= 3, 5, "watchdog pings")
+
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: notify.count("READY=1") == 2, 10, "READY=1 after the reload")
+        lines = notify.lines()
+        reloading = lines.index("RELOADING=1")
+        self.assertLess(lines.index("READY=1"), reloading)
+        self.assertIn("READY=1", lines[reloading:])
+        self.assertTrue(any(line.startswith("MONOTONIC_USEC=") for line in lines[reloading:]))
+
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("STOPPING=1", notify.lines())
+        self.assertEqual(notify.count("READY=1"), 2)
+
+    def test_reload_adds_an_sla_and_an_invalid_file_keeps_the_old_config(self):
+        self.write_config()
+        d = self.daemon("d", args=["--web.enable-lifecycle"])
+        wait_for(d.ready, 20, "ready")
+        self.assertEqual(d.metric("handoff_config_last_reload_successful"), 1)
+        self.assertEqual(d.series("handoff_sla_started_total"),
+                         [({"from": "sales", "owner": "operations", "sla": "accept",
+                            "to": "operations"}, 0.0)])
+        loaded_at = d.metric("handoff_config_last_reload_success_timestamp_seconds")
+
+        # Valid: a second SLA (its series at 0), and a kafka change that needs a restart.
+        time.sleep(0.01)
+        self.write_config(slas=(("accept", "3s"), ("accept_fast", "1s")), group="other")
+        status, body = d.post("/-/reload")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(d.metric("handoff_config_last_reload_successful"), 1)
+        self.assertGreater(d.metric("handoff_config_last_reload_success_timestamp_seconds"),
+                           loaded_at)
+        for name in ("handoff_sla_started_total", "handoff_sla_met_total",
+                     "handoff_sla_breached_total"):
+            self.assertEqual(d.metric(name, sla="accept_fast"), 0)
+            self.assertEqual(len([l for l, _ in d.series(name) if l["sla"] == "accept_fast"]), 1)
+        self.assertEqual(d.metric("handoff_sla_target_seconds", sla="accept_fast"), 1)
+        self.assertIn('msg="config reload: this section needs a restart; keeping the running '
+                      'values" section=kafka', d.log())
+        # The new SLA works: a start opens both.
+        self.kafka.produce("handoffs", [self.requested("order-1", now_rfc3339())])
+        wait_for(lambda: d.metric("handoff_sla_started_total", sla="accept_fast") == 1, 20,
+                 "the new SLA started")
+
+        # Invalid: the old config keeps running, every error is logged.
+        with open(self.config_path, "a") as f:
+            f.write("time:\n  lateness: soon\n")
+        status, body = d.post("/-/reload")
+        self.assertEqual(status, 500, body)
+        self.assertEqual(d.metric("handoff_config_last_reload_successful"), 0)
+        self.assertIn('msg="config reload: invalid config"', d.log())
+        self.assertEqual(d.metric("handoff_sla_target_seconds", sla="accept_fast"), 1)
+        # SIGHUP takes the same path.
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: d.log().count('msg="config reload: invalid config"') >= 2, 10,
+                 "the SIGHUP reload")
+        self.assertEqual(d.metric("handoff_config_last_reload_successful"), 0)
+        self.assertEqual(d.stop(), 0)
+
+    def test_reload_without_lifecycle_flag_is_refused(self):
+        self.write_config()
+        d = self.daemon("d")
+        self.assertEqual(d.post("/-/reload")[0], 403)
+        self.assertEqual(d.stop(), 0)
+
+    def test_restart_keeps_an_open_instance_which_breaches_on_time(self):
+        self.write_config(slas=(("accept", "12s"),))
+        a = self.daemon("a")
+        wait_for(a.ready, 20, "a ready")
+        self.kafka.produce("handoffs", [self.requested("order-9", now_rfc3339())])
+        produced_at = time.time()
+
+        def instance(d):
+            status, body = d.get("/api/v1/instances?sla=accept")
+            self.assertEqual(status, 200, body)
+            items = [i for i in json.loads(body)["instances"] if i["key"] == "order-9"]
+            return items[0] if items else None
+
+        before = wait_for(lambda: instance(a), 20, "the instance opened")
+        self.assertEqual(a.stop(), 0)
+        self.assertTrue(os.listdir(self.checkpoint_dir))
+
+        b = self.daemon("b")
+        wait_for(b.ready, 20, "b ready")
+        after = instance(b)
+        self.assertIsNotNone(after, b.log())
+        self.assertEqual(after["started_at"], before["started_at"])
+        self.assertEqual(after["deadline"], before["deadline"])
+        self.assertIn('msg="partition restored from checkpoint"', b.log())
+        # Nothing was re-read: the restored engine started no instance of its own.
+        self.assertEqual(b.metric("handoff_sla_started_total"), 0)
+        wait_for(lambda: b.metric("handoff_sla_breached_total") == 1, 25, "the breach")
+        # On time: deadline + lateness + idle detection, not later.
+        self.assertLess(time.time() - produced_at, 12 + 1 + 5)
+        self.assertEqual(instance(b)["state"], "overdue")
+        def decisions():
+            text = self.kafka.consume("decisions", "%s\\n")
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        breached = wait_for(decisions, 10, "the breach on the decisions topic")
+        self.assertEqual([e["id"] for e in breached], ["accept/order-9/1/breached"])
+        self.assertEqual(b.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
