@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Crash test (issue #7): kill -9 handoffd at 10 random points of a long event stream,
+restarting it each time; the decisions it published, deduplicated by id, must equal what
+`handoffd replay` decides on the same events: none lost, none with another outcome.
+
+The stream (one topic, two partitions) is sorted by event time, lies two days in the
+past, and is produced before the first start, so no event can be late: partitions are
+never caught up (and so never idle, DESIGN.md §5 rule 2) until every record was read.
+The consumer is slowed (one record per fetch, a small pre-fetch queue) so that the kills
+land while records are still being read, between checkpoints written every 200 ms.
+
+Each run joins a new consumer group: a member killed with -9 would otherwise hold its
+partitions until the session timeout. The committed offsets are then of no help, which
+is the point: the checkpoints' offsets are the ones that count (DESIGN.md §9).
+
+Which --as-of? The live run ends with every partition read to its end and idle, so the
+wall-clock frontier moves to now - lateness, past every deadline of the stream: every
+instance still open breaches. Replay's default (--as-of the last event's time) would
+leave the instances whose deadline falls after the last event open and undecided. So
+the replay runs --as-of far in the future (any instant after the last deadline gives
+the same decisions): it decides exactly what the live frontier decides.
+"""
+
+import datetime
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from durability_test import Daemon, write_config
+from kafka_test import HANDOFFD, KCAT, MockKafka, Processes, cloud_event, wait_for
+import kafka_test
+
+ORDERS = 6000
+KILLS = 10
+TARGET_S = 600  # accept within 10 minutes
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def event_stream(seed):
+    """(key, CloudEvent) records sorted by time: every order is requested, most are
+    accepted, some only after the target (breached, then resolved), some never."""
+    rnd = random.Random(seed)
+    base = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)
+    events = []
+    for i in range(ORDERS):
+        key = f"order-{i}"
+        start = base + datetime.timedelta(seconds=2 * i)
+        events.append((start, key, "handoff.requested"))
+        if rnd.random() < 0.8:
+            events.append((start + datetime.timedelta(seconds=rnd.uniform(30, 2 * TARGET_S)),
+                           key, "handoff.accepted"))
+    events.sort()
+    return [(key, cloud_event(f"{key}-{type_}", type_, key, rfc3339(t),
+                              **{"from": "sales", "to": "operations"}))
+            for t, key, type_ in events]
+
+
+def expected_ids(instance):
+    """The decision ids the live run publishes for one replayed instance."""
+    prefix = f"{instance['sla']}/{instance['key']}/{instance['cycle']}/"
+    kinds = []
+    if instance["breached_at"] is not None:
+        kinds.append("breached")
+    kinds += {"met": ["met"], "breached": ["resolved"], "cancelled": ["cancelled"]}.get(
+        instance["state"], [])
+    return [prefix + kind for kind in kinds]
+
+
+class CrashTest(unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="handoff-crash-")
+        self.addCleanup(shutil.rmtree, self.workdir, True)
+        self.procs = Processes(self)
+        self.kafka = MockKafka(self.procs, self.workdir, ["handoffs:2", "decisions:4"])
+        self.addCleanup(kafka_test.KafkaIngestionTest._dump_logs_on_failure, self)
+
+    def test_kill_9_at_random_points_loses_no_decision_and_changes_none(self):
+        seed = int(os.environ.get("CRASH_SEED", time.time_ns() % 1_000_000))
+        print(f"crash test seed {seed} (CRASH_SEED={seed} repeats it)", file=sys.stderr)
+        rnd = random.Random(seed)
+        records = event_stream(seed)
+        # One record per batch, so that one fetch returns one record.
+        subprocess.run([KCAT, "-P", "-b", self.kafka.brokers, "-t", "handoffs", "-K", "|",
+                        "-X", "batch.num.messages=1"],
+                       input="".join(f"{k}|{v}\n" for k, v in records).encode(),
+                       check=True, timeout=60)
+        config_path = os.path.join(self.workdir, "handoffd.yaml")
+        checkpoint_dir = os.path.join(self.workdir, "checkpoints")
+        throttle = {"fetch.message.max.bytes": "1", "queued.min.messages": "20"}
+
+        def start(run):
+            write_config(config_path, self.kafka.brokers, checkpoint_dir,
+                         slas=(("accept", f"{TARGET_S}s"),), group=f"crash-{run}",
+                         interval="200ms", properties=throttle)
+            return Daemon(self.procs, self.workdir, f"run-{run}", config_path)
+
+        def consumed(d):
+            return d.metric("handoff_events_consumed_total")
+
+        kills = []
+        for run in range(KILLS):
+            d = start(run)
+            wait_for(lambda: "kafka partitions assigned" in d.log(), 30, f"run {run} assigned")
+            time.sleep(rnd.uniform(0.2, 1.5))
+            kills.append(consumed(d))
+            d.proc.send_signal(signal.SIGKILL)
+            d.proc.wait(timeout=10)
+        print(f"killed after reading {kills} records", file=sys.stderr)
+
+        # The last run reads to the end and decides everything, then stops cleanly.
+        d = start(KILLS)
+        # Everything is decided once both partitions' frontiers passed the last event:
+        # only the wall clock moves them there, after every record was read.
+        last_event = datetime.datetime.now(datetime.timezone.utc).timestamp() - 86400
+
+        def frontiers():
+            return [v for _, v in d.series("handoff_partition_frontier_timestamp_seconds")]
+        wait_for(lambda: len(frontiers()) == 2 and min(frontiers()) > last_event, 60,
+                 "both frontiers past the stream")
+        self.assertEqual(d.stop(), 0)
+
+        # What replay decides on the same events.
+        input_path = os.path.join(self.workdir, "events.jsonl")
+        with open(input_path, "w") as f:
+            f.writelines(v + "\n" for _, v in records)
+        report = json.loads(subprocess.run(
+            [HANDOFFD, "replay", "--config", config_path, "--input", input_path,
+             "--as-of", "2999-01-01T00:00:00Z", "--instances"],
+            capture_output=True, check=True, timeout=60).stdout)
+        self.assertEqual(report["events"]["late"], 0)
+        expected = {}
+        for instance in report["instances"]:
+            for event_id in expected_ids(instance):
+                expected[event_id] = instance
+
+        # What the live runs published, deduplicated by id. Copies of one id are equal.
+        published = {}
+        text = subprocess.run([KCAT, "-C", "-b", self.kafka.brokers, "-t", "decisions",
+                               "-o", "beginning", "-e", "-q", "-f", "%s\\n"],
+                              capture_output=True, check=True, timeout=60).stdout.decode()
+        copies = 0
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            copies += 1
+            if event["id"] in published:
+                self.assertEqual(event, published[event["id"]], "two copies of one id differ")
+            published[event["id"]] = event
+        print(f"{len(published)} decisions ({copies - len(published)} re-sent copies); "
+              f"replay expects {len(expected)}", file=sys.stderr)
+
+        self.assertEqual(sorted(set(expected) - set(published))[:10], [], "decisions lost")
+        self.assertEqual(sorted(set(published) - set(expected))[:10], [], "decisions not in replay")
+        for event_id, event in published.items():
+            instance, data = expected[event_id], event["data"]
+            for field in ("started_at", "breached_at", "deadline"):
+                if field == "deadline" and event["type"] != "handoff.sla.breached":
+                    continue
+                self.assertEqual(data[field], instance[field], f"{event_id}: {field}")
+            if event["type"] in ("handoff.sla.met", "handoff.sla.resolved"):
+                self.assertEqual(data["ended_at"], instance["ended_at"], f"{event_id}: ended_at")
+                self.assertEqual(data["state"], instance["state"], f"{event_id}: state")
+
+
+if __name__ == "__main__":
+    unittest.main()
