@@ -116,6 +116,36 @@ TEST_F(MetricsTest, EverySlaSeriesExistsAtStartWithZero) {
   EXPECT_NE(scrape.find("# TYPE handoff_sla_met_total counter"), std::string::npos);
 }
 
+TEST_F(MetricsTest, ReloadAddsNewSlaSeriesAtZeroDropsRemovedOnesAndKeepsCounting) {
+  FeedMix();
+  std::string before = metrics_.Scrape();
+  const double started = *SampleValue(before, "handoff_sla_started_total", {kAccept});
+  ASSERT_GT(started, 0.0);
+
+  // Reload: the ship SLA goes, a new one comes, accept moves to the end unchanged.
+  std::shared_ptr<Config> next = HttpTestConfig();
+  SlaDefinition accept = next->slas[0];
+  SlaDefinition fresh = accept;
+  fresh.name = "fresh";
+  next->slas = {fresh, accept};
+  ASSERT_TRUE(host_.Reconfigure(next).ok());
+  metrics_.OnReconfigured();
+
+  std::string after = metrics_.Scrape();
+  const std::string kFresh = "sla=\"fresh\"";
+  EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kFresh}), 0.0);
+  EXPECT_EQ(SampleValue(after, "handoff_sla_breached_total", {kFresh}), 0.0);
+  EXPECT_EQ(SampleValue(after, "handoff_sla_target_seconds", {kFresh}), 3600.0);
+  EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kShip}), std::nullopt);
+  EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kAccept}), started);
+  // Decisions now land on the SLA's new position.
+  Offer(Requested("r9", t0_ + 4 * kHour, "o9"));
+  Offer(Ev("noise2", "order.note", t0_ + 5 * kHour, "zz"));  // moves the frontier past it
+  after = metrics_.Scrape();
+  EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kAccept}), started + 1);
+  EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kFresh}), 1.0);
+}
+
 TEST_F(MetricsTest, TargetBucketEqualsMetCounter) {
   FeedMix();
   std::string scrape = metrics_.Scrape();

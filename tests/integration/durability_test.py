@@ -24,50 +24,28 @@ from kafka_test import (HANDOFFD, MockKafka, Processes, cloud_event, now_rfc3339
                         parse_metrics, wait_for)
 import kafka_test
 
-SLA_TEMPLATE = """\
-  - name: {name}
-    from: sales
-    to: operations
-    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
-    stop:  {{ type: handoff.accepted }}
-    target: {target}
-"""
-
-CONFIG = """\
-kafka:
-  brokers: {brokers}
-  group_id: {group}
-  topics: [handoffs]
-  breach_topic: decisions
-  properties:
-{properties}
-events:
-  format: cloudevents
-  attributes:
-    from: /data/from
-    to: /data/to
-time:
-  lateness: 1s
-  idle_timeout: 1s
-slas:
-{slas}
-checkpoint:
-  dir: {checkpoint_dir}
-  interval: {interval}
-web:
-  listen_address: "127.0.0.1:0"
-"""
-
-
 def write_config(path, brokers, checkpoint_dir, slas=(("accept", "3s"),), group="itest",
                  interval="1s", properties=None):
+    """The config, written as JSON (which is YAML): one topic, the decisions topic, one
+    sales -> operations SLA per (name, target)."""
     props = {"reconnect.backoff.max.ms": "1000", "session.timeout.ms": "6000"}
     props.update(properties or {})
+    config = {
+        "kafka": {"brokers": brokers, "group_id": group, "topics": ["handoffs"],
+                  "breach_topic": "decisions", "properties": props},
+        "events": {"format": "cloudevents",
+                   "attributes": {"from": "/data/from", "to": "/data/to"}},
+        "time": {"lateness": "1s", "idle_timeout": "1s"},
+        "slas": [{"name": name, "from": "sales", "to": "operations",
+                  "start": {"type": "handoff.requested",
+                            "where": {"from": "sales", "to": "operations"}},
+                  "stop": {"type": "handoff.accepted"}, "target": target}
+                 for name, target in slas],
+        "checkpoint": {"dir": checkpoint_dir, "interval": interval},
+        "web": {"listen_address": "127.0.0.1:0"},
+    }
     with open(path, "w") as f:
-        f.write(CONFIG.format(
-            brokers=brokers, group=group, interval=interval, checkpoint_dir=checkpoint_dir,
-            properties="".join(f'    {k}: "{v}"\n' for k, v in props.items()),
-            slas="".join(SLA_TEMPLATE.format(name=n, target=t) for n, t in slas)))
+        json.dump(config, f, indent=2)
 
 
 class Daemon:
@@ -218,8 +196,10 @@ class DurabilityTest(unittest.TestCase):
                  "the new SLA started")
 
         # Invalid: the old config keeps running, every error is logged.
-        with open(self.config_path, "a") as f:
-            f.write("time:\n  lateness: soon\n")
+        with open(self.config_path) as f:
+            broken = f.read().replace('"lateness": "1s"', '"lateness": "soon"')
+        with open(self.config_path, "w") as f:
+            f.write(broken)
         status, body = d.post("/-/reload")
         self.assertEqual(status, 500, body)
         self.assertEqual(d.metric("handoff_config_last_reload_successful"), 0)
