@@ -84,6 +84,10 @@ void Run(std::int64_t instances, const std::string& dir) {
     std::fprintf(stderr, "restore mismatch\n");
     std::exit(1);
   }
+  // For bench/run: one machine-readable line per size.
+  std::printf("{\"restore_instances\": %lld, \"restore_total_s\": %.3f, \"restore_state_s\": %.3f, "
+              "\"restore_read_s\": %.3f, \"save_state_s\": %.3f, \"build_s\": %.3f}\n",
+              static_cast<long long>(instances), read + restore, restore, read, save_state, build);
 }
 
 // The daemon snapshots one partition per loop turn, so its longest stall is the largest
@@ -106,12 +110,19 @@ void Spread(std::int64_t instances, int partitions) {
 
 int main(int argc, char** argv) {
   std::vector<std::int64_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
+  bool spread = true;  // --no-spread skips the 16-partition SaveState runs
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--no-spread") {
+      spread = false;
+    } else {
+      sizes.push_back(std::atoll(argv[i]));
+    }
+  }
   if (sizes.empty()) sizes = {1000000, 10000000};
   std::string dir = (std::filesystem::temp_directory_path() / "checkpoint_bench").string();
   for (std::int64_t n : sizes) {
     handoff::Run(n, dir);
-    handoff::Spread(n, 16);
+    if (spread) handoff::Spread(n, 16);
   }
   std::filesystem::remove_all(dir);
 }

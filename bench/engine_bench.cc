@@ -157,10 +157,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) rates[run.benchmark_name()] = it->second;
+      for (const char* name : {"bytes_per_instance_rss", "bytes_per_instance_model"}) {
+        auto c = run.counters.find(name);
+        if (c != run.counters.end()) counters[run.benchmark_name() + ":" + name] = c->second;
+      }
     }
     ConsoleReporter::ReportRuns(runs);
   }
   std::map<std::string, double> rates;
+  std::map<std::string, double> counters;
 };
 
 }  // namespace
@@ -186,5 +191,30 @@ int main(int argc, char** argv) {
       std::printf("  %-40s %10.0f events/s\n", name.c_str(), r);
     }
   }
+  // For bench/run: one machine-readable line, last, with every figure this run measured.
+  std::string json = "{";
+  auto add = [&](const std::string& key, double value) {
+    if (json.size() > 1) json += ", ";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.4g", value);
+    json += "\"" + key + "\": " + buf;
+  };
+  add("simdjson_parse_events_per_s", parse);
+  if (parse > 0 && rate("BM_Decode") > 0) add("decode_ratio", rate("BM_Decode") / parse);
+  if (parse > 0 && rate("BM_DecodeApply") > 0) {
+    add("engine_ratio", rate("BM_DecodeApply") / parse);
+    add("decode_apply_events_per_s", rate("BM_DecodeApply"));
+  }
+  for (const auto& [name, r] : reporter.rates) {
+    if (!name.starts_with("BM_ApplyAtOpenInstances/")) continue;
+    std::string open = name.substr(name.find('/') + 1);
+    open = open.substr(0, open.find('/'));
+    add("apply_events_per_s_at_" + open, r);
+    add("bytes_per_instance_rss_at_" + open,
+        reporter.counters[name + ":bytes_per_instance_rss"]);
+    add("bytes_per_instance_model_at_" + open,
+        reporter.counters[name + ":bytes_per_instance_model"]);
+  }
+  std::printf("%s}\n", json.c_str());
   benchmark::Shutdown();
 }

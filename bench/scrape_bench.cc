@@ -281,6 +281,10 @@ int main(int argc, char** argv) {
   if (std::getenv("SCRAPE_BENCH_VERBOSE")) {
     for (double us : world.handler_cpu_us) std::printf("    handler %.3f ms CPU\n", us / 1000);
   }
+  // For bench/run: one machine-readable line, last.
+  std::printf("{\"scrape_ms\": %.3f, \"scrape_p90_ms\": %.3f, \"scrape_ingest_ratio\": %.3f, "
+              "\"scrape_phase_s\": %.1f}\n",
+              Percentile(scrape_ms, 0.5), Percentile(scrape_ms, 0.9), on / off, phase);
   world.server.Stop();
   world.io.poll();
   return 0;
