@@ -50,6 +50,20 @@ class ByteReader {
 
   bool GetUnsigned(std::uint64_t& value) {
     value = 0;
+    if (in_.size() - pos_ >= 10) {
+      // The common case, at least one longest varint away from the end: the same decoding
+      // without a bounds check per byte (restore reads ~7 varints per instance).
+      const char* p = in_.data() + pos_;
+      for (int i = 0; i < 10; ++i) {
+        auto byte = static_cast<std::uint8_t>(p[i]);
+        value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+        if (!(byte & 0x80)) {
+          pos_ += static_cast<std::size_t>(i) + 1;
+          return ok_;
+        }
+      }
+      return Fail();
+    }
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= in_.size()) return Fail();
       auto byte = static_cast<std::uint8_t>(in_[pos_++]);
