@@ -144,15 +144,6 @@ VARIABLES_SELECTED = {"sla": f"({MET['sla']}|{BREACHED['sla']})",
                       "owner": f"({BREACHED['owner']}|{MET['owner']})"}
 BUILTINS = {"__rate_interval": "1m", "__interval": "1m", "__range": "24h"}
 
-# Panels whose query is known to return no usable data yet, and why. An entry here only
-# relaxes "a non-NaN sample" to "a non-empty result" and is reported in the output.
-KNOWN_GAPS = {
-    ("Checkpoint duration p99", "A"):
-        "`handoffd run` does not write checkpoints yet (Metrics::RecordCheckpoint has no "
-        "caller in daemon/), so every bucket's rate is 0 and histogram_quantile is NaN",
-}
-
-
 def wait_for(condition, timeout, what, interval=0.2):
     """Polls `condition` until it returns a truthy value; fails at the deadline."""
     deadline = time.monotonic() + timeout
@@ -614,8 +605,7 @@ class EndToEndTest(unittest.TestCase):
             for f, title, ref, expr in checked:
                 query = substitute(expr, variables)
                 result = s.query(query)
-                gap = (title, ref) in KNOWN_GAPS
-                ok = bool(result) if gap else has_number(result)
+                ok = has_number(result)
                 results[(f, title, ref)] = (ok, query, result)
             return results
 
@@ -635,17 +625,10 @@ class EndToEndTest(unittest.TestCase):
                     print(f"\npanel queries with variables = {name}:", file=sys.stderr)
                     for (f, title, ref), (ok, query, result) in sorted(last.items()):
                         values = [series["value"][1] for series in result][:4]
-                        note = "  [known gap: %s]" % KNOWN_GAPS[(title, ref)] \
-                            if (title, ref) in KNOWN_GAPS else ""
                         print(f"  {'ok  ' if ok else 'FAIL'} {title} / {ref}: "
-                              f"{len(result)} series {values}{note}", file=sys.stderr)
+                              f"{len(result)} series {values}", file=sys.stderr)
                         if not ok:
                             print(f"       {query}", file=sys.stderr)
-                    for (title, ref), why in KNOWN_GAPS.items():
-                        entry = [v for k, v in last.items() if k[1:] == (title, ref)]
-                        if entry and has_number(entry[0][2]):
-                            print(f"  note: {title} / {ref} has data now; remove it from "
-                                  "KNOWN_GAPS", file=sys.stderr)
 
     @classmethod
     def tearDownClass(cls):
