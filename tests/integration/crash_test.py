@@ -6,8 +6,9 @@ restarting it each time; the decisions it published, deduplicated by id, must eq
 The stream (one topic, two partitions) is sorted by event time, lies two days in the
 past, and is produced before the first start, so no event can be late: partitions are
 never caught up (and so never idle, DESIGN.md §5 rule 2) until every record was read.
-The consumer is slowed (one record per fetch, a small pre-fetch queue) so that the kills
-land while records are still being read, between checkpoints written every 200 ms.
+The consumer is slowed (one record per fetch, a small pre-fetch queue) and each run is
+killed after a random number of records, so that the kills land while records are still
+being read, between checkpoints written every 200 ms.
 
 Each run joins a new consumer group: a member killed with -9 would otherwise hold its
 partitions until the session timeout. The committed offsets are then of no help, which
@@ -111,7 +112,13 @@ class CrashTest(unittest.TestCase):
         for run in range(KILLS):
             d = start(run)
             wait_for(lambda: "kafka partitions assigned" in d.log(), 30, f"run {run} assigned")
-            time.sleep(rnd.uniform(0.2, 1.5))
+            # A random point: after a random number of records read by this run (which
+            # re-reads what came after the last checkpoint), or, once the stream is read
+            # to its end, a random moment later.
+            target = rnd.randint(1, 1500)
+            give_up = time.monotonic() + rnd.uniform(0.5, 3)
+            while consumed(d) < target and time.monotonic() < give_up:
+                time.sleep(0.01)
             kills.append(consumed(d))
             d.proc.send_signal(signal.SIGKILL)
             d.proc.wait(timeout=10)
