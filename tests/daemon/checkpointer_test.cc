@@ -221,6 +221,26 @@ TEST_F(CheckpointerTest, RestoreContinuesFromTheCheckpoint) {
   EXPECT_EQ(store_.Get(2)->offsets, (Checkpointer::Offsets{{"orders", 100}}));
 }
 
+TEST_F(CheckpointerTest, RestoresACheckpointLoadedByAnotherThread) {
+  auto checkpointer = Make(nullptr);
+  host_.Assign(4);
+  host_.Offer(4, Requested("e1", clock_.Now(), "o1"), clock_.Now());
+  checkpointer->RecordApplied(4, "orders", 7);
+  ASSERT_EQ(checkpointer->SaveNow({4}, 5 * kSecond).saved, 1u);
+  host_.Revoke(4);
+  checkpointer->Forget(4);
+
+  // The Kafka consumer thread loads it to seek; the engine thread restores that copy.
+  Result<std::optional<Checkpoint>> loaded = store_.Load(4);
+  auto offsets = checkpointer->RestorePartition(4, loaded);
+  ASSERT_TRUE(offsets);
+  EXPECT_EQ(*offsets, (Checkpointer::Offsets{{"orders", 7}}));
+  EXPECT_EQ(host_.partitions().at(4).engine.pending(), 1u);
+  // An error the consumer thread got is logged and the partition starts empty.
+  EXPECT_FALSE(checkpointer->RestorePartition(4, Error{"checkpoint is corrupt"}));
+  EXPECT_EQ(host_.partitions().at(4).engine.pending(), 0u);
+}
+
 TEST_F(CheckpointerTest, UnusableCheckpointRebuildsThePartition) {
   auto checkpointer = Make(nullptr);
   store_.Corrupt(1);
