@@ -76,10 +76,10 @@ std::string SlaEngine::SaveState() const {
   }
 
   w.PutUnsigned(seen_ids_.size());
-  for (const auto& [id, time] : seen_ids_) {
+  seen_ids_.ForEach([&w](std::string_view id, TimeMs time) {
     w.PutString(id);
     w.PutSigned(time);
-  }
+  });
   return w.Take();
 }
 
@@ -178,12 +178,15 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   }
 
   if (!r.GetUnsigned(count) || count > state.size()) return corrupt("dedupe ids");
-  engine.seen_ids_.reserve(count);
+  // Only a hint: a saved id with its time takes 8 bytes or more (a recent epoch time alone
+  // takes 6), and the cap keeps a corrupt count from reserving more than a few times the
+  // state's size.
+  engine.seen_ids_.Reserve(std::min<std::uint64_t>(count, state.size() / 8));
   for (std::uint64_t n = 0; n < count; ++n) {
     std::string id;
     TimeMs time;
     if (!r.GetString(id) || !r.GetSigned(time)) return corrupt("dedupe ids");
-    engine.seen_ids_.emplace(std::move(id), time);
+    engine.seen_ids_.TryEmplace(id, time);
   }
   engine.seen_ids_after_sweep_ = engine.seen_ids_.size();
   if (!r.AtEnd()) return corrupt("trailing bytes");

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <functional>
+#include <string_view>
+#include <utility>
 
 namespace handoff {
 
@@ -57,13 +60,13 @@ SlaEngine::Admission SlaEngine::Offer(Event event, std::vector<Decision>& out) {
   // reads the stored time, so when the sweep runs never changes an answer.
   TimeMs remembered_since =
       frontier_ == kNoTime ? kNoTime : frontier_ - options_.dedupe_window;
-  auto [seen, inserted] = seen_ids_.try_emplace(event.id, event.time);
+  auto [seen, inserted] = seen_ids_.TryEmplace(event.id, event.time);
   if (!inserted) {
-    if (seen->second >= remembered_since) {
+    if (*seen >= remembered_since) {
       ++stats_.duplicate;
       return Admission::kDuplicate;
     }
-    seen->second = event.time;
+    *seen = event.time;
   }
 
   // Rule 2: at or behind F, the event is late and applies at once as if at F.
@@ -327,8 +330,64 @@ void SlaEngine::ForgetExpired() {
 
 void SlaEngine::SweepDedupe() {
   TimeMs remembered_since = frontier_ - options_.dedupe_window;
-  std::erase_if(seen_ids_, [&](const auto& entry) { return entry.second < remembered_since; });
+  seen_ids_.EraseOlderThan(remembered_since);
   seen_ids_after_sweep_ = seen_ids_.size();
+}
+
+std::uint64_t SlaEngine::SeenIds::Hash(std::string_view id) {
+  return std::hash<std::string_view>()(id) | (std::uint64_t{1} << 63);
+}
+
+std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::string_view id, TimeMs time) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(std::max<std::size_t>(64, slots_.size() * 2));
+  std::uint64_t hash = Hash(id);
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Entry& e = slots_[i];
+    if (e.hash == 0) {
+      e.hash = hash;
+      e.time = time;
+      e.id.assign(id);
+      ++size_;
+      return {&e.time, true};
+    }
+    if (e.hash == hash && e.id == id) return {&e.time, false};
+  }
+}
+
+void SlaEngine::SeenIds::EraseOlderThan(TimeMs since) {
+  std::size_t keep = 0;
+  for (const Entry& e : slots_) keep += e.hash != 0 && e.time >= since;
+  std::size_t capacity = 64;
+  while (keep * 4 > capacity * 3) capacity *= 2;
+  std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
+  size_ = 0;
+  std::size_t mask = capacity - 1;
+  for (Entry& e : old) {
+    if (e.hash == 0 || e.time < since) continue;
+    std::size_t i = e.hash & mask;
+    while (slots_[i].hash != 0) i = (i + 1) & mask;
+    slots_[i] = std::move(e);
+    ++size_;
+  }
+}
+
+void SlaEngine::SeenIds::Reserve(std::size_t ids) {
+  std::size_t capacity = std::max<std::size_t>(64, slots_.size());
+  while (ids * 4 > capacity * 3) capacity *= 2;
+  if (capacity > slots_.size()) Rehash(capacity);
+}
+
+// Moves every entry into a table of `capacity` slots (a power of two, > size_ * 4 / 3).
+void SlaEngine::SeenIds::Rehash(std::size_t capacity) {
+  std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
+  std::size_t mask = capacity - 1;
+  for (Entry& e : old) {
+    if (e.hash == 0) continue;
+    std::size_t i = e.hash & mask;
+    while (slots_[i].hash != 0) i = (i + 1) & mask;
+    slots_[i] = std::move(e);
+  }
 }
 
 void SlaEngine::CountState(const Instance& instance, int delta) {

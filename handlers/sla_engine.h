@@ -15,7 +15,9 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "handlers/decision.h"
@@ -164,7 +166,36 @@ class SlaEngine {
   std::vector<Remembered> forget_queue_;  // closed instances in close order (= forget order)
   std::size_t forget_head_ = 0;
 
-  std::unordered_map<std::string, TimeMs> seen_ids_;  // event id -> event time
+  // Event id -> event time. Open addressing with linear probing: a lookup is one cache miss
+  // (the entry holds the hash and, for ids up to 15 bytes, the id itself), where
+  // std::unordered_map chases bucket -> previous node -> node, and an insert allocates
+  // nothing. Ids leave only through EraseOlderThan, which rebuilds the table.
+  class SeenIds {
+   public:
+    // The stored time of `id` and false, or a pointer to `time` newly stored and true.
+    std::pair<TimeMs*, bool> TryEmplace(std::string_view id, TimeMs time);
+    void EraseOlderThan(TimeMs since);
+    void Reserve(std::size_t ids);
+    std::size_t size() const { return size_; }
+    template <typename Visit>
+    void ForEach(Visit visit) const {
+      for (const Entry& e : slots_) {
+        if (e.hash != 0) visit(std::string_view(e.id), e.time);
+      }
+    }
+
+   private:
+    struct Entry {
+      std::uint64_t hash = 0;  // 0: empty; a stored hash has its top bit set
+      TimeMs time = 0;
+      std::string id;
+    };
+    static std::uint64_t Hash(std::string_view id);
+    void Rehash(std::size_t capacity);
+    std::vector<Entry> slots_;  // a power of two long, at most 3/4 full
+    std::size_t size_ = 0;
+  };
+  SeenIds seen_ids_;
   std::size_t seen_ids_after_sweep_ = 0;
 };
 
