@@ -124,9 +124,10 @@ double BaselineRate(const std::string& brokers, std::uint64_t events) {
   Clock::time_point first;
   while (read < events) {
     // consume_batch_queue waits until the batch is full or the timeout: ask for no more
-    // than what is left, or the last batch waits out the whole timeout.
+    // than what is left, and wait 10 ms at most, so the last batch or a partition fetched
+    // late never leaves this loop idle while records are there.
     std::size_t want = std::min<std::uint64_t>(messages.size(), events - read);
-    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, messages.data(), want);
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 10, messages.data(), want);
     for (ssize_t i = 0; i < n; ++i) {
       if (messages[i]->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (read++ == 0) first = Clock::now();
