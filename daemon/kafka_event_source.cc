@@ -32,6 +32,10 @@ constexpr auto kRevokeDrainTimeout = std::chrono::seconds(10);
 constexpr DurationMs kRefreshInterval = kSecond;  // lag and caught-up of idle partitions
 constexpr DurationMs kWarnInterval = 10 * kSecond;
 constexpr int kFlushTimeoutMs = 5000;
+// How long leaving the consumer group may take at shutdown. With no broker reachable
+// librdkafka's own close waits ~45 s for the coordinator, longer than systemd's stop
+// timeout; the checkpoints' offsets are the ones that count, so giving up is safe.
+constexpr auto kCloseTimeout = std::chrono::seconds(5);
 constexpr int kWatermarkQueryTimeoutMs = 1000;
 
 struct ListDeleter {
@@ -141,6 +145,23 @@ std::vector<std::pair<std::string, std::string>> ConsumerProperties(const KafkaC
   return props;
 }
 
+// rd_kafka_destroy waits for every request in flight, and an offset commit to a group
+// coordinator that is gone holds it for about session.timeout.ms (45 s by default), past
+// systemd's stop timeout. By then every partition is checkpointed, so after
+// kCloseTimeout the handle is left to the process exit. The consumer was closed (or
+// given up on) in Loop(), so destroying it must not close it again.
+void DestroyBounded(rd_kafka_t* consumer) {
+  auto destroyed = std::make_shared<std::promise<void>>();
+  auto done = destroyed->get_future();
+  std::thread([consumer, destroyed] {
+    rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    destroyed->set_value();
+  }).detach();
+  if (done.wait_for(kCloseTimeout) == std::future_status::timeout) {
+    LogWarn("kafka consumer not destroyed in time: left to the process exit");
+  }
+}
+
 struct KafkaEventSource::Worker {
   Worker(std::shared_ptr<const Config> config_in, EngineHost& host_in, const Clock& clock_in,
          Poster post_in, Options options_in)
@@ -156,7 +177,7 @@ struct KafkaEventSource::Worker {
 
   ~Worker() {
     if (queue != nullptr) rd_kafka_queue_destroy(queue);
-    if (consumer != nullptr) rd_kafka_destroy(consumer);
+    if (consumer != nullptr) DestroyBounded(consumer);
     if (producer != nullptr) rd_kafka_destroy(producer);
   }
 
@@ -234,9 +255,7 @@ struct KafkaEventSource::Worker {
       Flush();
       if (producer != nullptr) rd_kafka_poll(producer, 0);
     }
-    // Leaving the group revokes every partition (OnRebalance runs in here), which waits
-    // for Stop() on the engine thread to apply the mailbox, then commits.
-    rd_kafka_consumer_close(consumer);
+    CloseConsumer();
     Flush();
     if (producer != nullptr && rd_kafka_flush(producer, kFlushTimeoutMs) != 0) {
       LogWarn("dead letters not delivered at shutdown",
@@ -574,7 +593,10 @@ struct KafkaEventSource::Worker {
       LogWarn("engine did not apply the revoked partitions' records in time; committing anyway");
     }
     if (rd_kafka_assignment_lost(rk)) return;  // someone else owns them already
-    rd_kafka_resp_err_t err = rd_kafka_commit(rk, nullptr, 0);
+    // A synchronous commit waits for the group coordinator; with every broker down that
+    // would hold a shutdown for ~45 s. Then commit asynchronously: the partitions are
+    // checkpointed, and the checkpoints' offsets are the ones that count (DESIGN.md §9).
+    rd_kafka_resp_err_t err = rd_kafka_commit(rk, nullptr, brokers_down ? 1 : 0);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       LogWarn("kafka commit on revoke failed", {{"error", rd_kafka_err2str(err)}});
     }
@@ -679,6 +701,28 @@ struct KafkaEventSource::Worker {
     }
     // Thread-safe; fails harmlessly for a partition revoked meanwhile.
     rd_kafka_offsets_store(consumer, offsets.get());
+  }
+
+  // Leaves the group. The revocation (OnRebalance, served from the close queue) waits for
+  // Stop() on the engine thread to apply the mailbox, then commits. After kCloseTimeout
+  // the group is abandoned: partitions never revoked are checkpointed by the daemon's
+  // shutdown, and the group coordinator expires the member after session.timeout.ms.
+  void CloseConsumer() {
+    rd_kafka_queue_t* close_queue = rd_kafka_queue_new(consumer);
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer, close_queue)) {
+      LogWarn("kafka consumer close failed", {{"error", rd_kafka_error_string(error)}});
+      rd_kafka_error_destroy(error);
+    } else {
+      auto deadline = std::chrono::steady_clock::now() + kCloseTimeout;
+      while (!rd_kafka_consumer_closed(consumer) && std::chrono::steady_clock::now() < deadline) {
+        rd_kafka_queue_poll_callback(close_queue, kConsumeTimeoutMs);
+      }
+      if (!rd_kafka_consumer_closed(consumer)) {
+        LogWarn("left the consumer group without a clean close: no broker answered",
+                {{"waited", "5s"}});
+      }
+    }
+    rd_kafka_queue_destroy(close_queue);
   }
 
   // Engine thread: stop reading, keep applying the mailbox while the consumer thread

@@ -321,6 +321,25 @@ class KafkaIngestionTest(unittest.TestCase):
         self.assertEqual(d.metric("handoff_events_duplicate_total"), 0)
         self.assertIsNone(d.proc.poll())
 
+    def test_stop_with_the_broker_gone_finishes_within_systemds_stop_timeout(self):
+        # librdkafka alone waits ~45 s for an unreachable group coordinator when the
+        # consumer closes; the shipped unit and pod allow 30 s before SIGKILL.
+        d = self.handoffd("d", target="1h")
+        wait_for(d.ready, 20, "ready")
+        self.kafka.produce("handoffs", self.orders(0, 5, types=("handoff.requested",)))
+        wait_for(lambda: d.metric("handoff_events_consumed_total") == 5, 20, "5 consumed")
+        self.kafka.down()
+        wait_for(lambda: not d.ready(), 15, "/-/ready to turn 503")
+        stop_start = time.monotonic()
+        d.proc.send_signal(signal.SIGTERM)
+        try:
+            d.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("handoffd still running 30 s after SIGTERM:\n" + d.log()[-3000:])
+        self.assertLess(time.monotonic() - stop_start, 20, "shutdown took too long")
+        self.assertEqual(d.proc.returncode, 0, d.log()[-2000:])
+        self.assertIn("msg=stopped exit_code=0", d.log())
+
     def test_live_frontier_breaches_while_no_events_arrive(self):
         d = self.handoffd("d", target="2s")
         wait_for(d.ready, 20, "ready")
