@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -135,7 +134,7 @@ TEST_F(CheckpointerTest, CheckpointWaitsForTheDecisionsItCovers) {
   std::optional<Checkpointer::Report> report;
   checkpointer->StartRound([&](const auto& r) { report = r; });
   // The writer holds the snapshot until the decision is acknowledged.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(publisher_.AwaitWaiter(std::chrono::seconds(5)));
   EXPECT_EQ(store_.saves(), 0u);
   EXPECT_FALSE(report);
   publisher_.AcknowledgeAll();

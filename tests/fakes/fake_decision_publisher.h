@@ -25,10 +25,19 @@ class FakeDecisionPublisher final : public DecisionPublisher {
   }
   Result<bool> WaitDelivered(std::uint64_t mark, DurationMs timeout) override {
     std::unique_lock lock(mutex_);
+    ++waits_;
+    changed_.notify_all();
     bool done = changed_.wait_for(lock, std::chrono::milliseconds(timeout),
                                   [&] { return failed_ || acknowledged_ >= mark; });
     if (failed_) return Error{"broker said no"};
     return done;
+  }
+
+  // Blocks until some thread has waited for a delivery (at most `timeout`): from then on
+  // a test knows the waiter is held, without sleeping to find out.
+  bool AwaitWaiter(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return waits_ > 0; });
   }
 
   void AcknowledgeAll() {
@@ -52,6 +61,7 @@ class FakeDecisionPublisher final : public DecisionPublisher {
   std::vector<Decision> sent_;
   std::uint64_t produced_ = 0;
   std::uint64_t acknowledged_ = 0;
+  std::uint64_t waits_ = 0;  // calls of WaitDelivered
   bool failed_ = false;
 };
 
