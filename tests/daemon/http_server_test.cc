@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 
 #include "daemon/basic_auth.h"
 #include "tests/daemon/http_test_config.h"
@@ -147,10 +146,7 @@ TEST(HttpServer, SlowClientDoesNotBlockAnotherScrape) {
   EXPECT_LT(took, milliseconds(1000));
   EXPECT_FALSE(slow.ClosedByPeer(milliseconds(0)));  // still open while the scrape finished
   // The scrape's connection goes once the server reads its end; the slow one stays.
-  for (int i = 0; i < 200 && server.connections() > 1; ++i) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  EXPECT_EQ(server.connections(), 1u);
+  EXPECT_TRUE(server.AwaitConnections(1, milliseconds(1000)));
   // Dribbling on does not extend the deadline.
   slow.Send("s");
   EXPECT_TRUE(slow.ClosedByPeer(milliseconds(5000)));
@@ -162,10 +158,7 @@ TEST(HttpServer, ConnectionsOverTheLimitGet503) {
   TestServer server(HttpTestConfig(), options);
   RawConnection a(server.port());
   RawConnection b(server.port());
-  for (int i = 0; i < 200 && server.connections() < 2; ++i) {
-    std::this_thread::sleep_for(milliseconds(5));  // bounded wait for the accepts
-  }
-  ASSERT_EQ(server.connections(), 2u);
+  ASSERT_TRUE(server.AwaitConnections(2, milliseconds(1000)));
   auto refused = Get(server.port(), "/-/healthy");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);

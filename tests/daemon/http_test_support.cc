@@ -89,6 +89,16 @@ std::size_t TestServer::connections() {
   return count;
 }
 
+bool TestServer::AwaitConnections(std::size_t count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Each check is a round trip through the server's loop, which first runs every accept
+  // and close queued before it: no sleeping, and no answer older than the loop's state.
+  while (connections() != count) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
+  return true;
+}
+
 Result<std::string> StartOnce(HttpServerOptions options) {
   asio::io_context io;
   HttpServer server(io, std::move(options), [](const HttpRequest&) { return HttpResponse{}; });

@@ -34,6 +34,8 @@ class TestServer {
   // touch the host while the server runs.
   void OnEngine(const std::function<void(EngineHost&, Metrics&)>& task);
   std::size_t connections();
+  // True once the server holds exactly `count` connections, false after `timeout`.
+  bool AwaitConnections(std::size_t count, std::chrono::milliseconds timeout);
 
  private:
   struct State;
