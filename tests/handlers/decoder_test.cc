@@ -109,6 +109,158 @@ TEST(EventDecoder, DecodesMappedJsonWithEpochTimes) {
   EXPECT_EQ(text->time, 1795773600500);
 }
 
+// A mapped-JSON format whose id is "/id" and whose key falls back to the Kafka key, with
+// the given attribute pointers: the pointer tests below only vary the attributes.
+EventFormat AttributeFormat(std::vector<std::string> pointers) {
+  EventFormat format;
+  format.format = PayloadFormat::kJson;
+  format.key_pointer = "/key";
+  for (std::size_t i = 0; i < pointers.size(); ++i) {
+    format.attributes.push_back({"a" + std::to_string(i), pointers[i]});
+  }
+  return format;
+}
+
+// Decodes `fields` (a JSON object's members, without braces) after a valid id, type and
+// time, and returns the attribute slots.
+std::vector<std::optional<std::string>> Attributes(std::string_view fields,
+                                                   std::vector<std::string> pointers) {
+  std::string value = R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z")";
+  if (!fields.empty()) value += "," + std::string(fields);
+  value += "}";
+  auto event = DecodeValue(value, "k", AttributeFormat(std::move(pointers)));
+  EXPECT_TRUE(event) << value;
+  if (!event) return {};
+  return event->attributes;
+}
+
+using Slots = std::vector<std::optional<std::string>>;
+
+TEST(EventDecoder, FollowsNestedPointers) {
+  EXPECT_EQ(Attributes(R"("a":{"b":{"c":"deep","d":"other"},"c":"shallow"},"c":"top")",
+                       {"/a/b/c", "/a/c", "/c", "/a/b/d", "/a/b/e", "/a/x/c"}),
+            (Slots{"deep", "shallow", "top", "other", std::nullopt, std::nullopt}));
+}
+
+TEST(EventDecoder, UnescapesPointerSegments) {
+  EXPECT_EQ(Attributes(R"("a/b":"slash","m~n":"tilde","~1":"literal","x":{"/":"nested"})",
+                       {"/a~1b", "/m~0n", "/~01", "/x/~1", "/a/b"}),
+            (Slots{"slash", "tilde", "literal", "nested", std::nullopt}));
+}
+
+TEST(EventDecoder, PointerWithABadEscapeNeverMatches) {
+  EXPECT_EQ(Attributes(R"("a~2":"x","b~":"y","c":{"d~":"z"})", {"/a~2", "/b~", "/c/d~"}),
+            (Slots{std::nullopt, std::nullopt, std::nullopt}));
+}
+
+TEST(EventDecoder, DuplicateKeysKeepTheFirst) {
+  auto event = DecodeValue(
+      R"({"id":"first","id":"second","type":"t","time":"2026-11-27T10:00:00Z","subject":"o",)"
+      R"("data":{"from":"a","from":"b"},"data":{"to":"c","from":"d"}})");
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->id, "first");
+  EXPECT_EQ(event->attributes[0], "a");
+  // "/data/to" looks only in the first "data", which has no "to".
+  EXPECT_FALSE(event->attributes[1]);
+  // A duplicate of a required field does not rescue it: the first one decides.
+  EXPECT_EQ(DecodeValue(R"({"id":5,"id":"1","type":"t","time":"2026-11-27T10:00:00Z","subject":"o"})")
+                .error(),
+            RejectReason::kMissingId);
+}
+
+TEST(EventDecoder, FollowsPointersThroughArrays) {
+  EXPECT_EQ(Attributes(R"("tags":["x","y",{"k":"z"}],"obj":{"0":"key zero"},"one":["only"])",
+                       {"/tags/0", "/tags/1", "/tags/2/k", "/tags/3", "/tags/01", "/tags/-",
+                        "/tags/", "/obj/0", "/tags/k", "/one/0", "/one/00"}),
+            (Slots{"x", "y", "z", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                   "key zero", std::nullopt, "only", std::nullopt}));
+}
+
+TEST(EventDecoder, PointerThroughANonObjectIsAbsent) {
+  EXPECT_EQ(Attributes(R"("s":"text","n":7,"z":null,"t":true,"o":{"s":"x"})",
+                       {"/s/x", "/n/0", "/z/a", "/t/a", "/o/s/x", "/s"}),
+            (Slots{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                   "text"}));
+  EventFormat format = AttributeFormat({});
+  format.type_pointer = "/type/name";
+  EXPECT_EQ(DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format)
+                .error(),
+            RejectReason::kMissingType);
+}
+
+TEST(EventDecoder, EmptyAndUnrootedPointers) {
+  // "" is the whole document (an object, so never a string); "/" is the key "".
+  EXPECT_EQ(Attributes(R"("":"empty key","x":"y")", {"", "/", "x", "x/"}),
+            (Slots{std::nullopt, "empty key", std::nullopt, std::nullopt}));
+  EventFormat format = AttributeFormat({});
+  format.id_pointer = "";
+  EXPECT_EQ(DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format)
+                .error(),
+            RejectReason::kMissingId);
+}
+
+TEST(EventDecoder, SharedAndPrefixPointers) {
+  EventFormat format = AttributeFormat({"/data", "/data/from", "/data/from", "/id"});
+  format.key_pointer = "/id";
+  auto event = DecodeValue(
+      R"({"id":"same","type":"t","time":"2026-11-27T10:00:00Z","data":{"from":"f"}})", {},
+      format);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->key, "same");
+  EXPECT_EQ(event->attributes, (Slots{std::nullopt, "f", "f", "same"}));
+}
+
+TEST(EventDecoder, RejectionChecksRunInOrder) {
+  // Every field is wrong; the reasons come out in the documented order as each is fixed.
+  std::vector<std::pair<std::string, RejectReason>> steps = {
+      {R"({"time":"bad"})", RejectReason::kMissingId},
+      {R"({"id":"1","time":"bad"})", RejectReason::kMissingType},
+      {R"({"id":"1","type":"t"})", RejectReason::kMissingTime},
+      {R"({"id":"1","type":"t","time":"bad"})", RejectReason::kBadTime},
+      {R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z","subject":7})",
+       RejectReason::kMissingKey},
+  };
+  for (const auto& [value, reason] : steps) {
+    auto result = DecodeValue(value);
+    ASSERT_FALSE(result) << value;
+    EXPECT_EQ(result.error(), reason) << value << ": got " << RejectReasonName(result.error());
+  }
+}
+
+TEST(EventDecoder, BinaryModeReadsDataPointersFromTheValue) {
+  EventFormat format = CloudEventsFormat();
+  format.attributes = {{"all", "/data"},    {"first", "/data/0"}, {"nested", "/data/1/k"},
+                       {"top", "/id"},      {"glued", "/datax"},  {"escaped", "/data/~1"}};
+  EventDecoder decoder(format);
+  RecordView record{.value = R"(["zero",{"k":"v"}])",
+                    .key = "order-9",
+                    .headers = {{"ce_specversion", "1.0"},
+                                {"ce_id", "b-1"},
+                                {"ce_type", "t"},
+                                {"ce_time", "2026-11-27T10:00:00Z"}}};
+  auto event = decoder.Decode(record);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->attributes,
+            (Slots{std::nullopt, "zero", "v", std::nullopt, std::nullopt, std::nullopt}));
+
+  record.value = R"("just a string")";
+  event = decoder.Decode(record);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->attributes[0], "just a string");
+  EXPECT_FALSE(event->attributes[1]);
+
+  record.value = R"({"/":"slash","id":"not a header"})";
+  event = decoder.Decode(record);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->attributes[5], "slash");
+  EXPECT_FALSE(event->attributes[3]);
+
+  record.value = "not json";
+  event = decoder.Decode(record);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->attributes, Slots(6));
+}
+
 struct RejectCase {
   const char* name;
   std::string value;
