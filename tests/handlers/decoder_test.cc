@@ -163,9 +163,10 @@ TEST(EventDecoder, DuplicateKeysKeepTheFirst) {
   // "/data/to" looks only in the first "data", which has no "to".
   EXPECT_FALSE(event->attributes[1]);
   // A duplicate of a required field does not rescue it: the first one decides.
-  EXPECT_EQ(DecodeValue(R"({"id":5,"id":"1","type":"t","time":"2026-11-27T10:00:00Z","subject":"o"})")
-                .error(),
-            RejectReason::kMissingId);
+  EXPECT_EQ(
+      DecodeValue(R"({"id":5,"id":"1","type":"t","time":"2026-11-27T10:00:00Z","subject":"o"})")
+          .error(),
+      RejectReason::kMissingId);
 }
 
 TEST(EventDecoder, FollowsPointersThroughArrays) {
@@ -179,13 +180,12 @@ TEST(EventDecoder, FollowsPointersThroughArrays) {
 TEST(EventDecoder, PointerThroughANonObjectIsAbsent) {
   EXPECT_EQ(Attributes(R"("s":"text","n":7,"z":null,"t":true,"o":{"s":"x"})",
                        {"/s/x", "/n/0", "/z/a", "/t/a", "/o/s/x", "/s"}),
-            (Slots{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-                   "text"}));
+            (Slots{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "text"}));
   EventFormat format = AttributeFormat({});
   format.type_pointer = "/type/name";
-  EXPECT_EQ(DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format)
-                .error(),
-            RejectReason::kMissingType);
+  EXPECT_EQ(
+      DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format).error(),
+      RejectReason::kMissingType);
 }
 
 TEST(EventDecoder, EmptyAndUnrootedPointers) {
@@ -194,17 +194,16 @@ TEST(EventDecoder, EmptyAndUnrootedPointers) {
             (Slots{std::nullopt, "empty key", std::nullopt, std::nullopt}));
   EventFormat format = AttributeFormat({});
   format.id_pointer = "";
-  EXPECT_EQ(DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format)
-                .error(),
-            RejectReason::kMissingId);
+  EXPECT_EQ(
+      DecodeValue(R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})", "k", format).error(),
+      RejectReason::kMissingId);
 }
 
 TEST(EventDecoder, SharedAndPrefixPointers) {
   EventFormat format = AttributeFormat({"/data", "/data/from", "/data/from", "/id"});
   format.key_pointer = "/id";
   auto event = DecodeValue(
-      R"({"id":"same","type":"t","time":"2026-11-27T10:00:00Z","data":{"from":"f"}})", {},
-      format);
+      R"({"id":"same","type":"t","time":"2026-11-27T10:00:00Z","data":{"from":"f"}})", {}, format);
   ASSERT_TRUE(event);
   EXPECT_EQ(event->key, "same");
   EXPECT_EQ(event->attributes, (Slots{std::nullopt, "f", "f", "same"}));
@@ -229,8 +228,8 @@ TEST(EventDecoder, RejectionChecksRunInOrder) {
 
 TEST(EventDecoder, BinaryModeReadsDataPointersFromTheValue) {
   EventFormat format = CloudEventsFormat();
-  format.attributes = {{"all", "/data"},    {"first", "/data/0"}, {"nested", "/data/1/k"},
-                       {"top", "/id"},      {"glued", "/datax"},  {"escaped", "/data/~1"}};
+  format.attributes = {{"all", "/data"}, {"first", "/data/0"}, {"nested", "/data/1/k"},
+                       {"top", "/id"},   {"glued", "/datax"},  {"escaped", "/data/~1"}};
   EventDecoder decoder(format);
   RecordView record{.value = R"(["zero",{"k":"v"}])",
                     .key = "order-9",
