@@ -1,6 +1,7 @@
 // Turns one record (a Kafka message or a replay line) into an Event, or into a rejection
 // with a reason from a fixed list (DESIGN.md §4). Never throws. Not thread-safe: each
-// consuming thread owns one decoder, which reuses its parser and padded buffer.
+// consuming thread owns one decoder, which reuses its parser and padded buffer. The
+// configured pointers are compiled once, at construction, and read in one walk a record.
 #pragma once
 
 #include <array>
@@ -53,7 +54,7 @@ class EventDecoder {
   const EventFormat& format() const { return format_; }
 
  private:
-  struct Parser;  // simdjson state, kept out of this header
+  struct Parser;  // simdjson parser, record buffer, compiled pointers: kept out of here
   EventFormat format_;
   std::unique_ptr<Parser> parser_;
 };
