@@ -9,45 +9,54 @@
 namespace handoff {
 namespace {
 
-// Reads exactly `width` ASCII digits at `pos`, advancing it.
-bool ReadDigits(std::string_view s, size_t& pos, int width, int& out) {
-  if (pos + width > s.size()) return false;
-  int value = 0;
-  for (int i = 0; i < width; ++i) {
-    char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
-  }
-  pos += width;
-  out = value;
-  return true;
+// The two ASCII digits at `p` as a number, or a number over 99 if either is not a digit.
+unsigned TwoDigits(const char* p) {
+  unsigned tens = static_cast<unsigned char>(p[0]) - unsigned{'0'};
+  unsigned ones = static_cast<unsigned char>(p[1]) - unsigned{'0'};
+  return tens > 9 || ones > 9 ? 100 : tens * 10 + ones;
 }
 
-bool Expect(std::string_view s, size_t& pos, char c) {
-  if (pos >= s.size() || s[pos] != c) return false;
-  ++pos;
-  return true;
+bool IsLeapYear(unsigned year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+
+// Days from 1970-01-01 to a valid date of years 0000-9999 (Howard Hinnant's
+// days_from_civil, the algorithm under date::sys_days). Counting from 400 years earlier
+// keeps every quantity unsigned, so the divisions by constants become multiplications.
+std::int64_t DaysFromCivil(unsigned year, unsigned month, unsigned day) {
+  constexpr unsigned kEraDays = 146097;  // days in 400 Gregorian years
+  unsigned shifted_year = year + 400 - (month <= 2);
+  unsigned era = shifted_year / 400;
+  unsigned year_of_era = shifted_year - era * 400;
+  unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return std::int64_t{era} * kEraDays + day_of_era - 719468 - kEraDays;
 }
 
 }  // namespace
 
+// The decoder calls this once per event, so the fixed-width prefix
+// "YYYY-MM-DDTHH:MM:SS" is read at fixed positions, without a date library call.
 std::optional<TimeMs> ParseRfc3339(std::string_view s) {
-  size_t pos = 0;
-  int year, month, day, hour, minute, second;
-  if (!ReadDigits(s, pos, 4, year) || !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, month) ||
-      !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, day)) {
-    return std::nullopt;
-  }
-  if (pos >= s.size() || (s[pos] != 'T' && s[pos] != 't')) return std::nullopt;
-  ++pos;
-  if (!ReadDigits(s, pos, 2, hour) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, minute) ||
-      !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, second)) {
-    return std::nullopt;
-  }
-  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  // "YYYY-MM-DDTHH:MM:SS", then at least the 'Z'.
+  constexpr std::size_t kPrefix = 19;
+  if (s.size() < kPrefix + 1) return std::nullopt;
+  const char* p = s.data();
+  unsigned century = TwoDigits(p), year_in_century = TwoDigits(p + 2);
+  unsigned month = TwoDigits(p + 5), day = TwoDigits(p + 8);
+  unsigned hour = TwoDigits(p + 11), minute = TwoDigits(p + 14), second = TwoDigits(p + 17);
+  // Non-digits read as 100, so the range checks reject them too. `|` rather than `||`:
+  // the common case, a valid time, then takes one branch instead of a dozen.
+  bool bad = (century > 99) | (year_in_century > 99) | (p[4] != '-') | (p[7] != '-') |
+             ((p[10] | 0x20) != 't') | (p[13] != ':') | (p[16] != ':') | (month - 1 > 11) |
+             (day - 1 > 30) | (hour > 23) | (minute > 59) | (second > 59);
+  if (bad) return std::nullopt;
+  unsigned year = century * 100 + year_in_century;
+  static constexpr std::array<unsigned, 12> kMonthDays{31, 28, 31, 30, 31, 30,
+                                                       31, 31, 30, 31, 30, 31};
+  if (day > kMonthDays[month - 1] + (month == 2 && IsLeapYear(year))) return std::nullopt;
 
+  size_t pos = kPrefix;
   int millis = 0;
-  if (pos < s.size() && s[pos] == '.') {
+  if (s[pos] == '.') {
     ++pos;
     size_t digits = 0;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
@@ -64,24 +73,20 @@ std::optional<TimeMs> ParseRfc3339(std::string_view s) {
   if (s[pos] == 'Z' || s[pos] == 'z') {
     ++pos;
   } else if (s[pos] == '+' || s[pos] == '-') {
+    // "+hh:mm", and nothing after it.
+    if (s.size() - pos != 6) return std::nullopt;
     int sign = s[pos] == '-' ? -1 : 1;
-    ++pos;
-    int oh, om;
-    if (!ReadDigits(s, pos, 2, oh) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, om) ||
-        oh > 23 || om > 59) {
-      return std::nullopt;
-    }
-    offset_minutes = sign * (oh * 60 + om);
+    unsigned oh = TwoDigits(p + pos + 1), om = TwoDigits(p + pos + 4);
+    if (s[pos + 3] != ':' || oh > 23 || om > 59) return std::nullopt;
+    offset_minutes = sign * static_cast<int>(oh * 60 + om);
+    pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
 
-  date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
-                           date::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok()) return std::nullopt;
-  std::int64_t days = date::sys_days{ymd}.time_since_epoch().count();
-  std::int64_t local_seconds = days * 86400 + hour * 3600 + minute * 60 + second;
+  std::int64_t local_seconds =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
   return (local_seconds - offset_minutes * 60) * 1000 + millis;
 }
 
