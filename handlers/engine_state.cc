@@ -63,9 +63,9 @@ std::string SlaEngine::SaveState() const {
   // slab in slot order reads memory sequentially.
   w.PutUnsigned(instances_.size() - free_slots_.size());
   for (const Instance& i : instances_) {
-    if (i.key == nullptr) continue;  // a free slot
+    if (i.key == KeyArena::kNone) continue;  // a free slot
     w.PutUnsigned(i.sla);
-    w.PutString(*i.key);
+    w.PutString(keys_.Get(i.key));
     w.PutUnsigned(i.cycle);
     w.PutUnsigned(static_cast<std::uint64_t>(i.state));
     for (TimeMs t : {i.started_at, i.running_since, i.elapsed_before, i.deadline, i.target}) {
@@ -125,7 +125,8 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   }
 
   if (!r.GetUnsigned(count) || count > state.size()) return corrupt("instances");
-  engine.orders_.reserve(count);
+  // An order has at most one instance per SLA.
+  engine.orders_.Reserve(count / std::max<std::size_t>(1, slas->size()));
   engine.instances_.reserve(count);
   std::vector<Slot> closed;
   for (std::uint64_t n = 0; n < count; ++n) {
@@ -154,12 +155,11 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     i.cycle = static_cast<std::uint32_t>(cycle);
     i.warnings_fired = static_cast<std::uint8_t>(
         std::min<std::uint64_t>(warnings, (*slas)[i.sla].warn_at.size()));
-    auto order = engine.orders_.emplace(std::move(key), kNoSlot).first;
     Slot slot = engine.AllocateSlot();
-    i.key = &order->first;
-    i.next_in_order = order->second;
-    order->second = slot;
     engine.instances_[slot] = i;
+    std::uint32_t hash = OrderTable::Hash(key);
+    OrderRef order{.hash = hash, .first = engine.FindOrder(hash, key)};
+    engine.LinkInstance(slot, order, key);
     if (IsOpenState(i.state)) {
       engine.CountState(i, +1);
       if (i.breached) engine.open_breaches_[i.sla].insert(i.deadline);

@@ -40,7 +40,8 @@ SlaEngine::SlaEngine(Slas slas, EngineOptions options)
       options_(options),
       open_counts_(slas_->size()),
       open_breaches_(slas_->size()) {
-  static_assert(sizeof(Instance) == 64, "an instance is one cache line; see MemoryBytes");
+  static_assert(sizeof(Instance) == 56, "see MemoryBytes and docs/performance.md");
+  static_assert(kMaxWarnAt < 128, "Instance::warnings_fired has 7 bits");
   assert(slas_->size() < UINT16_MAX);
 }
 
@@ -121,16 +122,17 @@ void SlaEngine::Drain(std::vector<Decision>& out) {
 
 void SlaEngine::Apply(const Event& event, TimeMs at, std::vector<Decision>& out) {
   ++stats_.applied;
-  auto order = orders_.find(event.key);
+  std::uint32_t hash = OrderTable::Hash(event.key);
+  OrderRef order{.hash = hash, .first = FindOrder(hash, event.key)};
   for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) ApplyToSla(sla, event, at, order, out);
 }
 
 // Rule 3: cancel, stop, pause, resume, start; the first that can act, acts. An event that
 // matches some condition but none that can act is ignored, once per (event, SLA).
-void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderIt& order,
+void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderRef& order,
                            std::vector<Decision>& out) {
   const SlaDefinition& def = (*slas_)[sla];
-  Slot slot = order == orders_.end() ? kNoSlot : order->second;
+  Slot slot = order.first == nullptr ? kNoSlot : *order.first;
   while (slot != kNoSlot && instances_[slot].sla != sla) slot = instances_[slot].next_in_order;
   bool open = slot != kNoSlot && IsOpenState(instances_[slot].state);
   bool paused = open && instances_[slot].state == InstanceState::kPaused;
@@ -173,13 +175,8 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
   if (def.start.Matches(event)) {
     matched = true;
     if (!open) {
-      // An order enters the map when its first instance starts.
-      if (order == orders_.end()) order = orders_.emplace(event.key, kNoSlot).first;
-      Slot started = Start(sla, event, at, slot, &order->first);
-      if (slot == kNoSlot) {
-        instances_[started].next_in_order = order->second;
-        order->second = started;
-      }
+      Slot started = Start(sla, event, at, slot);
+      if (slot == kNoSlot) LinkInstance(started, order, event.key);
       out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at, event.id));
       return;
     }
@@ -187,15 +184,35 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
   if (matched) ++stats_.ignored;
 }
 
-SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse,
-                                 const std::string* key) {
+SlaEngine::Slot* SlaEngine::FindOrder(std::uint32_t hash, std::string_view key) {
+  return orders_.Find(hash, [&](Slot first) { return keys_.Get(instances_[first].key) == key; });
+}
+
+// An order enters the table, and its key the arena, when its first instance starts.
+void SlaEngine::LinkInstance(Slot slot, OrderRef& order, std::string_view key) {
+  Instance& instance = instances_[slot];
+  if (order.first != nullptr) {
+    instance.key = instances_[*order.first].key;
+    instance.next_in_order = *order.first;
+    *order.first = slot;
+  } else {
+    instance.key = keys_.Add(key);
+    instance.next_in_order = kNoSlot;
+    order.first = orders_.Insert(order.hash, slot);
+  }
+}
+
+// A new instance (reuse == kNoSlot) is not yet linked into its order: see LinkInstance.
+SlaEngine::Slot SlaEngine::Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse) {
   const SlaDefinition& def = (*slas_)[sla];
   std::uint32_t cycle = 1;
+  KeyArena::Offset key = KeyArena::kNone;
   Slot next_in_order = kNoSlot;
   if (reuse != kNoSlot) {
     // Rule 1: the closed instance is remembered for `retention` after it closed.
     const Instance& closed = instances_[reuse];
     if (at < closed.ended_at() + options_.retention) cycle = closed.cycle + 1;
+    key = closed.key;
     next_in_order = closed.next_in_order;
   }
   Slot slot = reuse == kNoSlot ? AllocateSlot() : reuse;
@@ -314,18 +331,34 @@ void SlaEngine::ForgetExpired() {
         instance.ended_at() + options_.retention != r.forget_at) {
       continue;
     }
-    auto order = orders_.find(*instance.key);
-    Slot* link = &order->second;
+    std::string_view key = keys_.Get(instance.key);
+    Slot* first = FindOrder(OrderTable::Hash(key), key);
+    Slot* link = first;
     while (*link != r.slot) link = &instances_[*link].next_in_order;
     *link = instance.next_in_order;
-    if (order->second == kNoSlot) orders_.erase(order);
-    instance.key = nullptr;
+    if (*first == kNoSlot) {
+      orders_.Erase(first);
+      keys_.Release(instance.key);
+    }
+    instance.key = KeyArena::kNone;
     free_slots_.push_back(r.slot);
   }
+  if (keys_.NeedsCompaction()) CompactKeys();
   if (forget_head_ > 4096 && forget_head_ * 2 > forget_queue_.size()) {
     forget_queue_.erase(forget_queue_.begin(), forget_queue_.begin() + forget_head_);
     forget_head_ = 0;
   }
+}
+
+void SlaEngine::CompactKeys() {
+  KeyArena live;
+  orders_.ForEach([&](Slot first) {
+    KeyArena::Offset key = live.Add(keys_.Get(instances_[first].key));
+    for (Slot slot = first; slot != kNoSlot; slot = instances_[slot].next_in_order) {
+      instances_[slot].key = key;
+    }
+  });
+  keys_ = std::move(live);
 }
 
 void SlaEngine::SweepDedupe() {
@@ -418,7 +451,7 @@ DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshol
 InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
   return InstanceSnapshot{
       .sla = instance.sla,
-      .key = *instance.key,
+      .key = std::string(keys_.Get(instance.key)),
       .cycle = instance.cycle,
       .state = instance.state,
       .started_at = instance.started_at,
@@ -441,9 +474,9 @@ Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, Ti
 
 void SlaEngine::VisitOpenInstances(
     const std::function<void(const InstanceSnapshot&)>& visit) const {
-  for (const auto& [key, first] : orders_) {
-    for (Slot slot = first; slot != kNoSlot; slot = instances_[slot].next_in_order) {
-      if (IsOpenState(instances_[slot].state)) visit(Snapshot(instances_[slot], frontier_));
+  for (const Instance& instance : instances_) {
+    if (instance.key != KeyArena::kNone && IsOpenState(instance.state)) {
+      visit(Snapshot(instance, frontier_));
     }
   }
 }
@@ -459,16 +492,8 @@ SlaEngine::Slot SlaEngine::AllocateSlot() {
 }
 
 std::size_t SlaEngine::MemoryBytes() const {
-  std::size_t bytes = instances_.capacity() * sizeof(Instance) + timers_.MemoryBytes() +
-                      free_slots_.capacity() * sizeof(Slot);
-  // An unordered_map node: the pair, a next pointer and the cached hash; plus a bucket.
-  constexpr std::size_t kNodeOverhead = 2 * sizeof(void*) + sizeof(std::size_t);
-  bytes += orders_.bucket_count() * sizeof(void*);
-  for (const auto& [key, slot] : orders_) {
-    bytes += sizeof(std::pair<const std::string, Slot>) + kNodeOverhead;
-    if (key.capacity() > 15) bytes += key.capacity() + 1;
-  }
-  return bytes;
+  return instances_.capacity() * sizeof(Instance) + free_slots_.capacity() * sizeof(Slot) +
+         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes();
 }
 
 }  // namespace handoff

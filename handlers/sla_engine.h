@@ -16,12 +16,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "handlers/decision.h"
 #include "handlers/event.h"
+#include "handlers/order_table.h"
 #include "handlers/result.h"
 #include "handlers/sla_definition.h"
 #include "handlers/timer_index.h"
@@ -99,7 +99,7 @@ class SlaEngine {
   using Slot = TimerIndex::Slot;
   static constexpr Slot kNoSlot = UINT32_MAX;
 
-  // 64 bytes; one per open instance and per remembered closed one.
+  // 56 bytes; one per open instance and per remembered closed one.
   struct Instance {
     TimeMs started_at;
     TimeMs running_since;       // start of the current running stretch; the close time
@@ -108,28 +108,37 @@ class SlaEngine {
     TimeMs deadline;            // kNoTime while paused before a breach; the breach instant
                                 // once breached
     DurationMs target;
-    const std::string* key;     // the node key in orders_, stable while the order exists
+    KeyArena::Offset key;       // the order's key in keys_; kNone for a free slot
     std::uint32_t cycle;
     Slot next_in_order;         // the order's instances form a short list
     std::uint16_t sla;
     InstanceState state;
-    std::uint8_t warnings_fired;  // warn_at thresholds already reached, in order
-    bool breached;
+    std::uint8_t warnings_fired : 7;  // warn_at thresholds already reached, in order
+    std::uint8_t breached : 1;
 
     TimeMs breached_at() const { return breached ? deadline : kNoTime; }
     TimeMs ended_at() const { return IsOpenState(state) ? kNoTime : running_since; }
   };
 
+  // An order as Apply found it: the slot of its first instance in orders_, or nullptr.
+  struct OrderRef {
+    std::uint32_t hash;
+    Slot* first;
+  };
+
   void Drain(std::vector<Decision>& out);
   void Apply(const Event& event, TimeMs at, std::vector<Decision>& out);
-  using OrderIt = std::unordered_map<std::string, TimerIndex::Slot>::iterator;
-  void ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderIt& order,
+  void ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderRef& order,
                   std::vector<Decision>& out);
+  Slot* FindOrder(std::uint32_t hash, std::string_view key);
+  // Links a new instance into its order, adding the order (and its key) if it is new.
+  void LinkInstance(Slot slot, OrderRef& order, std::string_view key);
+  void CompactKeys();
   void FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out);
   void ForgetExpired();
   void SweepDedupe();
 
-  Slot Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse, const std::string* key);
+  Slot Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse);
   void Pause(Slot slot, TimeMs at);
   void Resume(Slot slot, TimeMs at);
   void Close(Slot slot, InstanceState outcome, TimeMs at);
@@ -153,7 +162,8 @@ class SlaEngine {
 
   std::vector<Instance> instances_;  // slab, indexed by Slot
   std::vector<Slot> free_slots_;
-  std::unordered_map<std::string, Slot> orders_;  // key -> first instance of that order
+  OrderTable orders_;  // order key -> its first instance
+  KeyArena keys_;      // each order's key, once
   TimerIndex timers_;  // running instances before their breach: next warning or deadline
   std::vector<OpenCounts> open_counts_;
   std::vector<std::multiset<TimeMs>> open_breaches_;  // per SLA: breached_at of open ones

@@ -91,19 +91,42 @@ TEST_F(SlaEngineTest, StartAfterRetentionIsCycleOneAgain) {
   EXPECT_EQ(started[2].instance.cycle, 1u);
 }
 
-TEST_F(SlaEngineTest, ForgottenOrdersFreeTheirMemory) {
-  Make({AcceptSla(kHour)}, 0, kHour, /*retention=*/kHour);
-  for (int i = 0; i < 100; ++i) {
-    TimeMs t = T("2026-11-27T10:00:00Z") + i * kSecond;
-    Offer(Requested("s" + std::to_string(i), t, "o" + std::to_string(i)));
-    Offer(Accepted("a" + std::to_string(i), t, "o" + std::to_string(i)));
+// Starts and closes 100 orders an hour in hours [first, end) after 10:00, each forgotten
+// an hour after it closed.
+void Churn(SlaEngine& engine, int first, int end, std::vector<Decision>& out) {
+  for (int h = first; h < end; ++h) {
+    TimeMs hour = T("2026-11-27T10:00:00Z") + h * kHour;
+    for (int i = 0; i < 100; ++i) {
+      std::string key = "churn-" + std::to_string(h) + "-" + std::to_string(i);
+      engine.Offer(Requested("s" + key, hour + i * kSecond, key), out);
+      engine.Offer(Accepted("a" + key, hour + i * kSecond, key), out);
+    }
+    engine.AdvanceFrontier(hour + kHour - kSecond, out);
   }
-  std::size_t with_closed = engine_->MemoryBytes();
-  Advance(T("2026-11-27T12:00:00Z"));
-  EXPECT_LT(engine_->MemoryBytes(), with_closed);
-  // The forgotten keys start again at cycle 1.
-  Offer(Requested("x", T("2026-11-27T12:00:01Z"), "o5"));
+}
+
+TEST_F(SlaEngineTest, ForgottenOrdersLeaveNoMemoryBehind) {
+  Make({AcceptSla(kHour)}, 0, kHour, /*retention=*/kHour);
+  Churn(*engine_, 0, 3, out_);
+  std::size_t steady = engine_->MemoryBytes();
+  Churn(*engine_, 3, 63, out_);  // 6000 more orders, each forgotten
+  EXPECT_LE(engine_->MemoryBytes(), steady);
+  // A forgotten key starts again at cycle 1.
+  Offer(Requested("x", T("2026-11-30T00:00:00Z"), "churn-0-5"));
   EXPECT_EQ(out_.back().instance.cycle, 1u);
+}
+
+TEST_F(SlaEngineTest, OpenOrdersKeepTheirKeysWhileForgottenOnesAreCompactedAway) {
+  Make({AcceptSla(100 * kDay)}, 0, kHour, /*retention=*/kHour);
+  std::vector<std::string> keys = {std::string(300, 'k'), "o-1", "o-2"};  // 300: a long prefix
+  for (const auto& key : keys) Offer(Requested("s" + key, T("2026-11-27T09:00:00Z"), key));
+  Churn(*engine_, 0, 30, out_);
+  for (const auto& key : keys) {
+    ASSERT_TRUE(OpenInstance(key)) << key.substr(0, 10);
+    Offer(Accepted("a" + key, T("2026-11-29T00:00:00Z"), key));
+    EXPECT_TRUE(Only(DecisionKind::kMet, key)) << key.substr(0, 10);
+  }
+  EXPECT_EQ(engine_->open_instances(), 0u);
 }
 
 // --- Rule 2: frontier, reorder buffer, late events -----------------------------------------
