@@ -226,6 +226,12 @@ void SlaReader::ReadWarnAt(MapReader& sla, SlaDefinition* def) {
   if (!warn_at) return;
   std::string path = sla.PathOf("warn_at");
   auto items = ReadStringList(ctx_, warn_at->value, path, /*allow_single=*/false);
+  if (items && items->size() > kMaxWarnAt) {
+    ctx_.Error((*items)[kMaxWarnAt].origin, path + "[" + std::to_string(kMaxWarnAt) + "]",
+               std::to_string(items->size()) + " warn_at thresholds: at most " +
+                   std::to_string(kMaxWarnAt) + " are allowed");
+    return;
+  }
   for (std::size_t i = 0; items && i < items->size(); ++i) {
     const Scalar& item = (*items)[i];
     std::string item_path = path + "[" + std::to_string(i) + "]";

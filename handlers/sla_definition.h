@@ -13,6 +13,9 @@
 
 namespace handoff {
 
+// More thresholds than this is a config error (the engine counts fired ones in 7 bits).
+inline constexpr std::size_t kMaxWarnAt = 32;
+
 struct TargetOverride {
   Condition when;  // attributes only (types empty); evaluated on the start event
   DurationMs target = 0;
@@ -31,7 +34,7 @@ struct SlaDefinition {
   std::optional<Condition> cancel;
   DurationMs target = 0;                 // working time
   std::vector<TargetOverride> targets;   // first match on the start event wins
-  std::vector<double> warn_at;           // sorted ascending, each in (0, 1)
+  std::vector<double> warn_at;           // sorted ascending, each in (0, 1); at most kMaxWarnAt
   std::string calendar_name;             // empty for 24x7
   std::shared_ptr<const Calendar> calendar = AlwaysOpenCalendar::Shared();
 };

@@ -423,6 +423,13 @@ TEST(ConfigLoader, RejectsWarnFractionsOutsideZeroAndOne) {
                   "bad warn_at \"half\"");
 }
 
+TEST(ConfigLoader, RejectsMoreThanThirtyTwoWarnFractions) {
+  std::string list = "0.01";  // 0.01, 0.02, ... 0.33: six columns an item
+  for (int i = 2; i <= 33; ++i) list += (i < 10 ? ", 0.0" : ", 0.") + std::to_string(i);
+  ExpectOnlyError(AddToSla("    warn_at: [" + list + "]"), 15, 15 + 32 * 6, "slas[0].warn_at[32]",
+                  "33 warn_at thresholds: at most 32 are allowed");
+}
+
 TEST(ConfigLoader, RejectsDuplicateWarnFractions) {
   ExpectOnlyError(AddToSla("    warn_at: [0.5, 0.8, 0.50]"), 15, 25, "slas[0].warn_at[2]",
                   "duplicate warn_at 0.50");
