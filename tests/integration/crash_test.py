@@ -26,25 +26,19 @@ import datetime
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from durability_test import Daemon, write_config
-from kafka_test import HANDOFFD, KCAT, MockKafka, Processes, cloud_event, wait_for
-import kafka_test
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from handoff_testing import (HANDOFFD, QUICK_RECONNECT, Handoffd, MockKafkaTestCase,
+                             cloud_event, rfc3339, wait_for, write_config)
 
 ORDERS = 6000
 KILLS = 10
 TARGET_S = 600  # accept within 10 minutes
-
-
-def rfc3339(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
 def event_stream(seed):
@@ -77,13 +71,9 @@ def expected_ids(instance):
     return [prefix + kind for kind in kinds]
 
 
-class CrashTest(unittest.TestCase):
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="handoff-crash-")
-        self.addCleanup(shutil.rmtree, self.workdir, True)
-        self.procs = Processes(self)
-        self.kafka = MockKafka(self.procs, self.workdir, ["handoffs:2", "decisions:4"])
-        self.addCleanup(kafka_test.KafkaIngestionTest._dump_logs_on_failure, self)
+class CrashTest(MockKafkaTestCase):
+    WORKDIR_PREFIX = "handoff-crash-"
+    TOPICS = ["handoffs:2", "decisions:4"]
 
     def test_kill_9_at_random_points_loses_no_decision_and_changes_none(self):
         seed = int(os.environ.get("CRASH_SEED", time.time_ns() % 1_000_000))
@@ -91,10 +81,8 @@ class CrashTest(unittest.TestCase):
         rnd = random.Random(seed)
         records = event_stream(seed)
         # One record per batch, so that one fetch returns one record.
-        subprocess.run([KCAT, "-P", "-b", self.kafka.brokers, "-t", "handoffs", "-K", "|",
-                        "-X", "batch.num.messages=1"],
-                       input="".join(f"{k}|{v}\n" for k, v in records).encode(),
-                       check=True, timeout=60)
+        self.kafka.produce("handoffs", [f"{k}|{v}" for k, v in records],
+                           properties={"batch.num.messages": "1"})
         config_path = os.path.join(self.workdir, "handoffd.yaml")
         checkpoint_dir = os.path.join(self.workdir, "checkpoints")
         throttle = {"fetch.message.max.bytes": "1", "queued.min.messages": "20"}
@@ -102,8 +90,9 @@ class CrashTest(unittest.TestCase):
         def start(run):
             write_config(config_path, self.kafka.brokers, checkpoint_dir,
                          slas=(("accept", f"{TARGET_S}s"),), group=f"crash-{run}",
-                         interval="200ms", properties=throttle)
-            return Daemon(self.procs, self.workdir, f"run-{run}", config_path)
+                         breach_topic="decisions", interval="200ms",
+                         properties={**QUICK_RECONNECT, "session.timeout.ms": "6000", **throttle})
+            return Handoffd(self.procs, self.workdir, f"run-{run}", config_path)
 
         def consumed(d):
             return d.metric("handoff_events_consumed_total")
@@ -152,9 +141,7 @@ class CrashTest(unittest.TestCase):
 
         # What the live runs published, deduplicated by id. Copies of one id are equal.
         published = {}
-        text = subprocess.run([KCAT, "-C", "-b", self.kafka.brokers, "-t", "decisions",
-                               "-o", "beginning", "-e", "-q", "-f", "%s\\n"],
-                              capture_output=True, check=True, timeout=60).stdout.decode()
+        text = self.kafka.consume("decisions", "%s\\n", timeout=60)
         copies = 0
         for line in text.splitlines():
             if not line.strip():

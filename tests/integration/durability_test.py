@@ -3,99 +3,23 @@
 
 The real handoffd against tests/tools/mock_kafka: sd_notify over a real unix datagram
 socket named in NOTIFY_SOCKET, config reloads (SIGHUP and POST /-/reload), and a
-restart that keeps an open SLA. Helpers come from kafka_test.py (deadlines on every
-wait, every process killed on the way out).
+restart that keeps an open SLA. Helpers come from tests/support/handoff_testing.py
+(deadlines on every wait, every process killed on the way out).
 
 Environment: HANDOFFD and MOCK_KAFKA name the binaries (ctest sets them).
 """
 
 import json
 import os
-import re
-import shutil
 import signal
 import socket
-import subprocess
-import tempfile
+import sys
 import time
 import unittest
 
-from kafka_test import (HANDOFFD, MockKafka, Processes, cloud_event, now_rfc3339,
-                        parse_metrics, wait_for)
-import kafka_test
-
-def write_config(path, brokers, checkpoint_dir, slas=(("accept", "3s"),), group="itest",
-                 interval="1s", properties=None):
-    """The config, written as JSON (which is YAML): one topic, the decisions topic, one
-    sales -> operations SLA per (name, target)."""
-    props = {"reconnect.backoff.max.ms": "1000", "session.timeout.ms": "6000"}
-    props.update(properties or {})
-    config = {
-        "kafka": {"brokers": brokers, "group_id": group, "topics": ["handoffs"],
-                  "breach_topic": "decisions", "properties": props},
-        "events": {"format": "cloudevents",
-                   "attributes": {"from": "/data/from", "to": "/data/to"}},
-        "time": {"lateness": "1s", "idle_timeout": "1s"},
-        "slas": [{"name": name, "from": "sales", "to": "operations",
-                  "start": {"type": "handoff.requested",
-                            "where": {"from": "sales", "to": "operations"}},
-                  "stop": {"type": "handoff.accepted"}, "target": target}
-                 for name, target in slas],
-        "checkpoint": {"dir": checkpoint_dir, "interval": interval},
-        "web": {"listen_address": "127.0.0.1:0"},
-    }
-    with open(path, "w") as f:
-        json.dump(config, f, indent=2)
-
-
-class Daemon:
-    """One handoffd process; `env` is added to the test's environment."""
-
-    def __init__(self, procs, workdir, name, config_path, env=None, args=()):
-        self.name = name
-        self.log_path = os.path.join(workdir, f"{name}.log")
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([HANDOFFD, "run", "--config", config_path, *args],
-                                     stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
-        log.close()
-        procs.procs.append(self.proc)
-        port = wait_for(self._port, 10, f"{name} to log its HTTP port")
-        self.url = f"http://127.0.0.1:{port}"
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def _port(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"handoffd exited with {self.proc.returncode}:\n{self.log()}")
-        m = re.search(r"msg=listening address=\S*:(\d+)", self.log())
-        return m and m.group(1)
-
-    get = kafka_test.Handoffd.get
-    ready = kafka_test.Handoffd.ready
-    metric = kafka_test.Handoffd.metric
-
-    def post(self, path):
-        import urllib.error
-        import urllib.request
-        try:
-            request = urllib.request.Request(self.url + path, data=b"", method="POST")
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def series(self, name):
-        status, text = self.get("/metrics")
-        assert status == 200, status
-        return [(labels, value) for n, labels, value in parse_metrics(text) if n == name]
-
-    def stop(self, timeout=30):
-        """SIGTERM, then the exit code (within `timeout`)."""
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from handoff_testing import (QUICK_RECONNECT, Handoffd, MockKafkaTestCase, cloud_event,
+                             now_rfc3339, wait_for, write_config)
 
 
 class NotifySocket:
@@ -123,21 +47,23 @@ class NotifySocket:
         return self.lines().count(line)
 
 
-class DurabilityTest(unittest.TestCase):
+class DurabilityTest(MockKafkaTestCase):
+    WORKDIR_PREFIX = "handoff-durability-"
+    TOPICS = ["handoffs:2", "decisions:1"]
+
     def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="handoff-durability-")
-        self.addCleanup(shutil.rmtree, self.workdir, True)
-        self.procs = Processes(self)
-        self.kafka = MockKafka(self.procs, self.workdir, ["handoffs:2", "decisions:1"])
-        self.addCleanup(kafka_test.KafkaIngestionTest._dump_logs_on_failure, self)
+        super().setUp()
         self.config_path = os.path.join(self.workdir, "handoffd.yaml")
         self.checkpoint_dir = os.path.join(self.workdir, "checkpoints")
 
-    def write_config(self, **kwargs):
-        write_config(self.config_path, self.kafka.brokers, self.checkpoint_dir, **kwargs)
+    def write_config(self, slas=(("accept", "3s"),), group="itest"):
+        """One topic, the decisions topic, one sales -> operations SLA per (name, target)."""
+        write_config(self.config_path, self.kafka.brokers, self.checkpoint_dir, slas=slas,
+                     group=group, breach_topic="decisions", interval="1s",
+                     properties={**QUICK_RECONNECT, "session.timeout.ms": "6000"})
 
     def daemon(self, name, **kwargs):
-        return Daemon(self.procs, self.workdir, name, self.config_path, **kwargs)
+        return Handoffd(self.procs, self.workdir, name, self.config_path, **kwargs)
 
     def requested(self, key, time_):
         return f"{key}|" + cloud_event(f"{key}-requested", "handoff.requested", key, time_,

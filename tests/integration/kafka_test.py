@@ -5,220 +5,37 @@ Each test starts tests/tools/mock_kafka (librdkafka's mock cluster as a process)
 real handoffd binary on 127.0.0.1 with a free HTTP port, produces CloudEvents with kcat,
 and reads the results back from /metrics, /-/ready and /api/v1/instances. Every wait
 polls a condition against a deadline; every process started is killed on the way out,
-also when a test fails.
+also when a test fails. The helpers are tests/support/handoff_testing.py's.
 
 Environment: HANDOFFD and MOCK_KAFKA name the binaries (ctest sets them).
 """
 
-import datetime
 import json
 import os
-import re
-import shutil
 import signal
 import subprocess
-import tempfile
+import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 
-HANDOFFD = os.environ.get("HANDOFFD", "build/daemon/handoffd")
-MOCK_KAFKA = os.environ.get("MOCK_KAFKA", "build/tests/tools/mock_kafka")
-KCAT = shutil.which("kcat") or "kcat"
-
-CONFIG = """\
-kafka:
-  brokers: {brokers}
-  group_id: {group}
-  topics: [orders, handoffs]
-  dead_letter_topic: handoff.rejected
-  properties:
-    reconnect.backoff.max.ms: "1000"
-    session.timeout.ms: "{session_timeout_ms}"
-events:
-  format: cloudevents
-  attributes:
-    from: /data/from
-    to: /data/to
-time:
-  lateness: 1s
-  idle_timeout: 1s
-slas:
-  - name: accept
-    from: sales
-    to: operations
-    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
-    stop:  {{ type: handoff.accepted }}
-    target: {target}
-checkpoint:
-  dir: {checkpoint_dir}
-web:
-  listen_address: "127.0.0.1:0"
-"""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from handoff_testing import (KCAT, QUICK_RECONNECT, Handoffd, MockKafkaTestCase, cloud_event,
+                             now_rfc3339, wait_for, write_config)
 
 
-def wait_for(condition, timeout, what, interval=0.1):
-    """Polls `condition` until it returns a truthy value; fails the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+class KafkaIngestionTest(MockKafkaTestCase):
+    TOPICS = ["orders:4", "handoffs:4", "handoff.rejected:1"]
 
-
-def now_rfc3339(offset_s=0.0):
-    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_s)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def cloud_event(event_id, type_, key, time_, **data):
-    return json.dumps({"specversion": "1.0", "id": event_id, "source": "/itest", "type": type_,
-                       "time": time_, "subject": key, "data": data}, separators=(",", ":"))
-
-
-def parse_metrics(text):
-    """Prometheus text format -> list of (name, {label: value}, float)."""
-    series = []
-    pattern = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = pattern.match(line)
-        if not m:
-            continue
-        labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-        series.append((m.group(1), labels, float(m.group(3))))
-    return series
-
-
-class Processes:
-    """Starts processes and kills every one of them at cleanup, whatever happened."""
-
-    def __init__(self, test):
-        self.procs = []
-        test.addCleanup(self.kill_all)
-
-    def start(self, args, log_path):
-        log = open(log_path, "wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        log.close()
-        self.procs.append(proc)
-        return proc
-
-    def kill_all(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-class MockKafka:
-    def __init__(self, procs, workdir, topics):
-        self.bootstrap_file = os.path.join(workdir, "bootstrap")
-        args = [MOCK_KAFKA, "--bootstrap-file", self.bootstrap_file]
-        for topic in topics:
-            args += ["--topic", topic]
-        self.proc = procs.start(args, os.path.join(workdir, "mock_kafka.log"))
-        wait_for(lambda: os.path.exists(self.bootstrap_file), 10, "mock_kafka's bootstrap file")
-        with open(self.bootstrap_file) as f:
-            self.brokers = f.read().strip()
-
-    def down(self):
-        self.proc.send_signal(signal.SIGUSR1)
-
-    def up(self):
-        self.proc.send_signal(signal.SIGUSR2)
-
-    def produce(self, topic, lines, headers=()):
-        """Produces `key|value` lines (one record each) with kcat; waits for delivery."""
-        args = [KCAT, "-P", "-b", self.brokers, "-t", topic, "-K", "|"]
-        for name, value in headers:
-            args += ["-H", f"{name}={value}"]
-        subprocess.run(args, input="".join(line + "\n" for line in lines).encode(),
-                       check=True, timeout=60)
-
-    def consume(self, topic, fmt):
-        result = subprocess.run([KCAT, "-C", "-b", self.brokers, "-t", topic, "-o", "beginning",
-                                 "-e", "-q", "-f", fmt],
-                                capture_output=True, check=True, timeout=30)
-        return result.stdout.decode()
-
-
-class Handoffd:
-    def __init__(self, procs, workdir, name, brokers, group="itest", target="3s",
-                 session_timeout_ms=45000):
-        self.log_path = os.path.join(workdir, f"{name}.log")
-        config_path = os.path.join(workdir, f"{name}.yaml")
-        with open(config_path, "w") as f:
-            f.write(CONFIG.format(brokers=brokers, group=group, target=target,
-                                  session_timeout_ms=session_timeout_ms,
-                                  checkpoint_dir=os.path.join(workdir, f"{name}-checkpoints")))
-        self.proc = procs.start([HANDOFFD, "run", "--config", config_path], self.log_path)
-        port = wait_for(self._port, 10, f"{name} to log its HTTP port")
-        self.url = f"http://127.0.0.1:{port}"
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def _port(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"handoffd exited with {self.proc.returncode}:\n{self.log()}")
-        m = re.search(r"msg=listening address=\S*:(\d+)", self.log())
-        return m and m.group(1)
-
-    def get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def ready(self):
-        return self.get("/-/ready")[0] == 200
-
-    def metric(self, name, **labels):
-        """Sum of the series of `name` whose labels include `labels`."""
-        status, text = self.get("/metrics")
-        assert status == 200, status
-        return sum(value for n, l, value in parse_metrics(text)
-                   if n == name and all(l.get(k) == v for k, v in labels.items()))
-
-    def assignments(self):
-        """The partition lists this process was assigned, in order."""
-        return re.findall(r'msg="kafka partitions assigned" partitions=(\S*)', self.log())
-
-
-class KafkaIngestionTest(unittest.TestCase):
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="handoff-itest-")
-        self.addCleanup(shutil.rmtree, self.workdir, True)
-        self.procs = Processes(self)
-        self.kafka = MockKafka(self.procs, self.workdir,
-                               ["orders:4", "handoffs:4", "handoff.rejected:1"])
-        self.addCleanup(self._dump_logs_on_failure)
-
-    def _dump_logs_on_failure(self):
-        outcome = getattr(self, "_outcome", None)
-        errors = getattr(getattr(outcome, "result", None), "errors", []) + \
-            getattr(getattr(outcome, "result", None), "failures", [])
-        if any(test is self for test, _ in errors):
-            for name in sorted(os.listdir(self.workdir)):
-                if name.endswith(".log"):
-                    with open(os.path.join(self.workdir, name), errors="replace") as f:
-                        print(f"----- {name} (last lines)\n" + "".join(f.readlines()[-40:]))
-
-    def handoffd(self, name, **kwargs):
-        return Handoffd(self.procs, self.workdir, name, self.kafka.brokers, **kwargs)
+    def handoffd(self, name, target="3s", session_timeout_ms=45000):
+        """A handoffd reading orders and handoffs, dead-lettering to handoff.rejected, with
+        one sales -> operations SLA of `target`."""
+        config_path = os.path.join(self.workdir, f"{name}.yaml")
+        write_config(config_path, self.kafka.brokers,
+                     os.path.join(self.workdir, f"{name}-checkpoints"),
+                     slas=(("accept", target),), topics=("orders", "handoffs"),
+                     dead_letter_topic="handoff.rejected",
+                     properties={**QUICK_RECONNECT, "session.timeout.ms": str(session_timeout_ms)})
+        return Handoffd(self.procs, self.workdir, name, config_path)
 
     def orders(self, first, count, types=("handoff.requested", "handoff.accepted")):
         """`count` orders, each with the given handoff events (sales -> operations)."""
