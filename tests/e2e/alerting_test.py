@@ -28,33 +28,28 @@ PROMETHEUS and ALERTMANAGER. Exits 77 (ctest: skipped) when Prometheus, Alertman
 kcat is not installed.
 """
 
-import atexit
-import datetime
+import functools
 import http.server
 import json
 import math
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
 
-HANDOFFD = os.environ.get("HANDOFFD", "build/daemon/handoffd")
-MOCK_KAFKA = os.environ.get("MOCK_KAFKA", "build/tests/tools/mock_kafka")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import handoff_testing as ht
+from handoff_testing import Processes, free_port, now_rfc3339, tail, wait_for
+
 SOURCE_DIR = os.environ.get("HANDOFF_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 RULES = os.path.join(SOURCE_DIR, "deploy", "prometheus", "handoff.rules.yml")
 DASHBOARDS = os.path.join(SOURCE_DIR, "deploy", "grafana", "dashboards")
-KCAT = shutil.which("kcat")
-SETPRIV = shutil.which("setpriv")
 PROMETHEUS = os.environ.get("PROMETHEUS") or shutil.which("prometheus")
 # Debian calls the binary prometheus-alertmanager.
 ALERTMANAGER = (os.environ.get("ALERTMANAGER") or shutil.which("alertmanager")
@@ -65,45 +60,14 @@ BREACHED = {"sla": "ops_to_fulfillment_ship", "from": "operations", "to": "fulfi
             "owner": "logistics"}
 MET = {"sla": "sales_to_ops_accept", "from": "sales", "to": "operations",
        "owner": "operations"}
-
-HANDOFFD_CONFIG = """\
-kafka:
-  brokers: {brokers}
-  group_id: handoff-e2e
-  topics: [orders, handoffs]
-  properties:
-    reconnect.backoff.max.ms: "1000"
-events:
-  format: cloudevents
-  attributes:
-    from: /data/from
-    to: /data/to
-time:
-  lateness: 1s
-  idle_timeout: 1s
-slas:
-  - name: sales_to_ops_accept
-    from: sales
-    to: operations
-    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
-    stop:  {{ type: handoff.accepted, where: {{ to: operations }} }}
-    target: 3s
-    warn_at: [0.5]
-  # owner differs from `to`, so the alert's owner label can only come from here.
-  - name: ops_to_fulfillment_ship
-    from: operations
-    to: fulfillment
-    owner: logistics
-    start: {{ type: handoff.requested, where: {{ from: operations, to: fulfillment }} }}
-    stop:  {{ type: handoff.accepted, where: {{ to: fulfillment }} }}
-    target: 3s
-    warn_at: [0.5]
-checkpoint:
-  dir: {checkpoint_dir}
-  interval: 1s
-web:
-  listen_address: "127.0.0.1:0"
-"""
+# Both 3 s, with a warning at half of it. The breached SLA's owner differs from its `to`,
+# so the alert's owner label can only come from the config.
+HANDOFFD_SLAS = [
+    ht.sla(MET["sla"], "3s", MET["from"], MET["to"], stop_where={"to": MET["to"]},
+           warn_at=[0.5]),
+    ht.sla(BREACHED["sla"], "3s", BREACHED["from"], BREACHED["to"], owner=BREACHED["owner"],
+           stop_where={"to": BREACHED["to"]}, warn_at=[0.5]),
+]
 
 # job_name handoffd: the shipped rules select job="handoffd". A 1 s scrape and evaluation
 # interval, so an alert fires seconds after the breach.
@@ -144,85 +108,12 @@ VARIABLES_SELECTED = {"sla": f"({MET['sla']}|{BREACHED['sla']})",
                       "owner": f"({BREACHED['owner']}|{MET['owner']})"}
 BUILTINS = {"__rate_interval": "1m", "__interval": "1m", "__range": "24h"}
 
-def wait_for(condition, timeout, what, interval=0.2):
-    """Polls `condition` until it returns a truthy value; fails at the deadline."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def now_rfc3339():
-    t = datetime.datetime.now(datetime.timezone.utc)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def cloud_event(event_id, type_, key, time_, **data):
-    return json.dumps({"specversion": "1.0", "id": event_id, "source": "/e2e", "type": type_,
-                       "time": time_, "subject": key, "data": data}, separators=(",", ":"))
+cloud_event = functools.partial(ht.cloud_event, source="/e2e")
 
 
 def http_get(url, timeout=5):
     """(status, body); status 0 when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout):
-        return 0, ""
-
-
-def tail(path, lines=40):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError as e:
-        return f"({e})"
-
-
-class Processes:
-    """Starts processes; stop_all() ends every one of them (SIGTERM, then SIGKILL).
-
-    Each child also gets SIGKILL from the kernel if this process dies first (setpriv
-    --pdeathsig, when installed), so even a runner killed by ctest's timeout leaves none.
-    """
-
-    def __init__(self):
-        self.procs = []
-        atexit.register(self.stop_all)  # backstop if the class cleanups never run
-
-    def start(self, args, log_path):
-        if SETPRIV:
-            args = [SETPRIV, "--pdeathsig", "KILL", "--"] + list(args)
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self):
-        # Reverse start order: Prometheus first, Kafka after the daemon has left its group
-        # (handoffd's consumer close can block for the session timeout if the broker is
-        # gone first). SIGKILL after 5 s keeps the test bounded either way.
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+    return ht.fetch(url, timeout=timeout, unreachable_ok=True)
 
 
 class Webhook:
@@ -266,11 +157,10 @@ class Stack:
         self.workdir = workdir
         self.procs = procs
         self.webhook = None
-        self.handoffd_url = None
+        self.kafka = None
+        self.handoffd = None
         self.prometheus_url = None
         self.alertmanager_url = None
-        self.handoffd = None
-        self.last_metrics = ""
 
     def log(self, name):
         return os.path.join(self.workdir, f"{name}.log")
@@ -306,28 +196,12 @@ class Stack:
             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
             "/-/ready")
 
-        bootstrap_file = os.path.join(self.workdir, "bootstrap")
-        self.procs.start([MOCK_KAFKA, "--bootstrap-file", bootstrap_file,
-                          "--topic", "orders:2", "--topic", "handoffs:2"],
-                         self.log("mock_kafka"))
-        wait_for(lambda: os.path.exists(bootstrap_file), 10, "mock_kafka's bootstrap file")
-        with open(bootstrap_file) as f:
-            self.brokers = f.read().strip()
-
+        self.kafka = ht.MockKafka(self.procs, self.workdir, ["orders:2", "handoffs:2"])
         config = os.path.join(self.workdir, "handoffd.yaml")
-        with open(config, "w") as f:
-            f.write(HANDOFFD_CONFIG.format(
-                brokers=self.brokers, checkpoint_dir=os.path.join(self.workdir, "checkpoints")))
-        self.handoffd = self.procs.start([HANDOFFD, "run", "--config", config],
-                                         self.log("handoffd"))
-
-        def logged_port():
-            if self.handoffd.poll() is not None:
-                raise AssertionError(f"handoffd exited with {self.handoffd.returncode}")
-            m = re.search(r"msg=listening address=\S*:(\d+)", tail(self.log("handoffd"), 1000))
-            return m and m.group(1)
-        handoffd_port = wait_for(logged_port, 10, "handoffd to log its HTTP port")
-        self.handoffd_url = f"http://127.0.0.1:{handoffd_port}"
+        ht.write_config(config, self.kafka.brokers, os.path.join(self.workdir, "checkpoints"),
+                        slas=HANDOFFD_SLAS, group="handoff-e2e", topics=("orders", "handoffs"),
+                        properties=ht.QUICK_RECONNECT, interval="1s")
+        self.handoffd = ht.Handoffd(self.procs, self.workdir, "handoffd", config)
 
         prom_dir = os.path.join(self.workdir, "prometheus")
         os.mkdir(prom_dir)
@@ -338,43 +212,13 @@ class Stack:
         with open(prom_config, "w") as f:
             f.write(PROMETHEUS_CONFIG.format(rules=json.dumps(rules),
                                              alertmanager_port=alertmanager_port,
-                                             handoffd_port=handoffd_port))
+                                             handoffd_port=self.handoffd.port))
         self.prometheus_url = self.start_with_free_port("prometheus", lambda port: [
             PROMETHEUS, f"--config.file={prom_config}", f"--storage.tsdb.path={prom_dir}",
             f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"],
             "/-/ready")
 
-        def ready():
-            if self.handoffd.poll() is not None:
-                raise AssertionError(f"handoffd exited with {self.handoffd.returncode}")
-            return http_get(self.handoffd_url + "/-/ready")[0] == 200
-        wait_for(ready, 30, "handoffd /-/ready (Kafka partitions assigned)")
-
-    # --- handoffd
-
-    def metrics(self):
-        status, body = http_get(self.handoffd_url + "/metrics")
-        if status == 200:
-            self.last_metrics = body
-        return body if status == 200 else ""
-
-    def metric(self, name, **labels):
-        """Sum of the series of `name` whose labels include `labels` (None if absent)."""
-        total = None
-        for line in self.metrics().splitlines():
-            m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)', line)
-            if not m or m.group(1) != name:
-                continue
-            found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-            if all(found.get(k) == v for k, v in labels.items()):
-                total = (total or 0) + float(m.group(3))
-        return total
-
-    def produce(self, topic, lines):
-        """Produces `key|value` lines with kcat and waits for delivery."""
-        subprocess.run([KCAT, "-P", "-b", self.brokers, "-t", topic, "-K", "|"],
-                       input="".join(line + "\n" for line in lines).encode(),
-                       check=True, timeout=30, capture_output=True)
+        wait_for(self.handoffd.ready, 30, "handoffd /-/ready (Kafka partitions assigned)")
 
     # --- Prometheus
 
@@ -398,12 +242,13 @@ class Stack:
             return f"(diagnostics failed: {e!r})"
 
     def _diagnostics(self):
-        parts = []
-        for name in ("handoffd", "prometheus", "alertmanager", "mock_kafka"):
-            parts.append(f"----- {name}.log (last lines)\n{tail(self.log(name))}")
-        if self.handoffd_url:
-            self.metrics()
-        series = [line for line in self.last_metrics.splitlines()
+        parts = [ht.log_tails(self.log(name) for name in
+                              ("handoffd", "prometheus", "alertmanager", "mock_kafka"))]
+        last_scrape = ""
+        if self.handoffd:
+            status, body = http_get(self.handoffd.url + "/metrics")
+            last_scrape = body if status == 200 else self.handoffd.last_scrape
+        series = [line for line in last_scrape.splitlines()
                   if line.startswith("handoff_") and not line.startswith("handoff_sla_elapsed")
                   and not line.startswith("handoff_checkpoint_duration")]
         parts.append("----- handoffd /metrics (last scrape, without histograms)\n" +
@@ -496,7 +341,7 @@ class EndToEndTest(unittest.TestCase):
         ops = {"from": "sales", "to": "operations"}
         ful = {"from": "operations", "to": "fulfillment"}
         met_stop = cloud_event("met-2", "handoff.accepted", "order-met", t, **ops)
-        s.produce("handoffs", [
+        s.kafka.produce("handoffs", [
             # Breaches ops_to_fulfillment_ship 3 s later: it is never accepted.
             "order-breach|" + cloud_event("breach-1", "handoff.requested", "order-breach", t,
                                           **ful),
@@ -507,12 +352,13 @@ class EndToEndTest(unittest.TestCase):
             # A stop with nothing open: ignored.
             "order-none|" + cloud_event("none-1", "handoff.accepted", "order-none", t, **ops),
             "order-bad|this is not json",  # rejected: not_json
-        ])
-        wait_for(lambda: s.metric("handoff_events_consumed_total") == 6, 20,
+        ], timeout=30)
+        d = s.handoffd
+        wait_for(lambda: d.metric("handoff_events_consumed_total") == 6, 20,
                  "handoffd to consume the 6 records")
-        wait_for(lambda: s.metric("handoff_sla_met_total", sla=MET["sla"]) == 1, 20,
+        wait_for(lambda: d.metric("handoff_sla_met_total", sla=MET["sla"]) == 1, 20,
                  "the met decision")
-        wait_for(lambda: s.metric("handoff_sla_breached_total", sla=BREACHED["sla"]) == 1, 20,
+        wait_for(lambda: d.metric("handoff_sla_breached_total", sla=BREACHED["sla"]) == 1, 20,
                  "the breach (3 s target, 1 s lateness)")
 
     def run(self, result=None):
@@ -588,7 +434,7 @@ class EndToEndTest(unittest.TestCase):
         # /api/v1/instances by Grafana's JSON API datasource: check that endpoint directly.
         for f, title in skipped:
             print(f"skipped (not Prometheus): {f}: {title!r}", file=sys.stderr)
-        status, body = http_get(s.handoffd_url + "/api/v1/instances?state=overdue&limit=20")
+        status, body = s.handoffd.get("/api/v1/instances?state=overdue&limit=20")
         self.assertEqual(status, 200)
         self.assertIn("order-breach", body)
 
@@ -638,7 +484,7 @@ class EndToEndTest(unittest.TestCase):
 if __name__ == "__main__":
     missing = [name for name, path in (("prometheus", PROMETHEUS),
                                        ("alertmanager (prometheus-alertmanager)", ALERTMANAGER),
-                                       ("kcat", KCAT)) if not path]
+                                       ("kcat", shutil.which(ht.KCAT))) if not path]
     if missing:
         print("skipped: not installed: " + ", ".join(missing), file=sys.stderr)
         sys.exit(77)
