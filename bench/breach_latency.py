@@ -15,68 +15,25 @@ Environment: HANDOFFD, MOCK_KAFKA (binaries), KCAT. Last line: one JSON object.
 """
 
 import argparse
-import datetime
 import json
 import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-HANDOFFD = os.environ.get("HANDOFFD", "build-bench/daemon/handoffd")
-MOCK_KAFKA = os.environ.get("MOCK_KAFKA", "build-bench/tests/tools/mock_kafka")
-KCAT = os.environ.get("KCAT") or shutil.which("kcat") or "kcat"
+# The benchmark build unless told otherwise (bench/run always tells).
+os.environ.setdefault("HANDOFFD", "build-bench/daemon/handoffd")
+os.environ.setdefault("MOCK_KAFKA", "build-bench/tests/tools/mock_kafka")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "support"))
+from handoff_testing import (Handoffd, MockKafka, Processes, cloud_event, metric_sum, rfc3339,
+                             wait_for, write_config)
 
-LATENESS_S = 1.0
+LATENESS_S = 1.0   # write_config's lateness
 TARGET_S = 120.0   # every instance's target; start times are back-dated to spread deadlines
 LEAD_S = 8.0       # the first breach falls due this long after the events are produced
-
-CONFIG = """\
-kafka:
-  brokers: {brokers}
-  group_id: breach-bench
-  topics: [orders]
-events:
-  format: cloudevents
-  attributes:
-    from: /data/from
-    to: /data/to
-time:
-  lateness: 1s
-  idle_timeout: 1s
-slas:
-  - name: accept
-    from: sales
-    to: operations
-    start: {{ type: handoff.requested, where: {{ from: sales, to: operations }} }}
-    stop:  {{ type: handoff.accepted }}
-    target: 120s
-checkpoint:
-  dir: {checkpoint_dir}
-web:
-  listen_address: "127.0.0.1:0"
-"""
-
-BREACHED = re.compile(r'^handoff_sla_breached_total\{[^}]*\}\s+(\S+)', re.M)
-
-
-def rfc3339_ms(epoch_ms):
-    t = datetime.datetime.fromtimestamp(epoch_ms / 1000, datetime.timezone.utc)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit(f"breach_latency: timed out waiting for {what}")
 
 
 def percentile(sorted_values, p):
@@ -94,36 +51,15 @@ def main():
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="breach_latency.")
-    procs = []
-
-    def start(cmd, log_name):
-        log = open(os.path.join(workdir, log_name), "wb")
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        procs.append(proc)
-        return proc
-
+    procs = Processes()
     try:
-        bootstrap = os.path.join(workdir, "bootstrap")
-        start([MOCK_KAFKA, "--bootstrap-file", bootstrap, "--topic", "orders:1"], "mock.log")
-        wait_for(lambda: os.path.exists(bootstrap) and open(bootstrap).read().strip(), 10,
-                 "mock_kafka")
-        brokers = open(bootstrap).read().strip()
+        kafka = MockKafka(procs, workdir, ["orders:1"])
         config = os.path.join(workdir, "handoffd.yaml")
-        with open(config, "w") as f:
-            f.write(CONFIG.format(brokers=brokers, checkpoint_dir=os.path.join(workdir, "ckpt")))
-        daemon = start([HANDOFFD, "run", "--config", config], "handoffd.log")
-        log_path = os.path.join(workdir, "handoffd.log")
-
-        def port():
-            if daemon.poll() is not None:
-                sys.exit(f"handoffd exited:\n{open(log_path, errors='replace').read()}")
-            m = re.search(r"msg=listening address=\S*:(\d+)", open(log_path, errors="replace").read())
-            return m and m.group(1)
-
-        url = f"http://127.0.0.1:{wait_for(port, 15, 'the HTTP port')}/metrics"
-        wait_for(lambda: "partitions assigned" in open(log_path, errors="replace").read(), 30,
-                 "the partition assignment")
+        write_config(config, kafka.brokers, os.path.join(workdir, "ckpt"), group="breach-bench",
+                     topics=("orders",), slas=(("accept", f"{TARGET_S:g}s"),))
+        daemon = Handoffd(procs, workdir, "handoffd", config, port_timeout=15)
+        url = daemon.url + "/metrics"
+        wait_for(lambda: "partitions assigned" in daemon.log(), 30, "the partition assignment")
 
         # Instance i breaches (wall clock) at due_i = t0 + LEAD + i * spread / N, so its start
         # time is due_i - lateness - target: in the past, and in time order in one partition.
@@ -134,13 +70,11 @@ def main():
         for i, due in enumerate(due_ms):
             start_ms = int(due - (LATENESS_S + TARGET_S) * 1000)
             due_ms[i] = start_ms + (LATENESS_S + TARGET_S) * 1000  # the whole-ms instant
-            event = {"specversion": "1.0", "id": f"b-{i}", "source": "/bench",
-                     "type": "handoff.requested", "time": rfc3339_ms(start_ms),
-                     "subject": f"order-{i:08d}", "data": {"from": "sales", "to": "operations"}}
-            lines.append(f"order-{i:08d}|" + json.dumps(event, separators=(",", ":")))
-        subprocess.run([KCAT, "-P", "-b", brokers, "-t", "orders", "-p", "0", "-K", "|"],
-                       input="".join(line + "\n" for line in lines).encode(), check=True,
-                       timeout=60)
+            key = f"order-{i:08d}"
+            lines.append(f"{key}|" + cloud_event(f"b-{i}", "handoff.requested", key,
+                                                 rfc3339(start_ms / 1000), source="/bench",
+                                                 **{"from": "sales", "to": "operations"}))
+        kafka.produce("orders", lines, partition=0)
         if time.time() * 1000 > due_ms[0] - 3000:
             sys.exit("breach_latency: producing took too long; the first deadline is too close")
 
@@ -159,7 +93,7 @@ def main():
             if last_start is not None:
                 gaps_ms.append((began - last_start) * 1000)
             last_start = began
-            total = int(sum(float(v) for v in BREACHED.findall(text)))
+            total = int(metric_sum(text, "handoff_sla_breached_total"))
             # The scrape reflects the state at some instant within [began, ended]; the breach
             # was visible by `ended` at the latest.
             while len(seen) < min(total, n):
@@ -194,15 +128,10 @@ def main():
               f"{result['breach_scrape_p50_ms']} ms: each latency is an upper bound, at most "
               "one poll interval high")
         print(json.dumps(result))
+    except AssertionError as e:  # a wait timed out, or handoffd exited
+        sys.exit(f"breach_latency: {e}")
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        procs.stop_all(grace=10)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
