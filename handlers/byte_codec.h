@@ -78,11 +78,18 @@ class ByteReader {
     value = static_cast<std::int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
     return ok_;
   }
-  bool GetString(std::string& value) {
+  // A view into the input, valid as long as the input is.
+  bool GetView(std::string_view& value) {
     std::uint64_t size;
     if (!GetUnsigned(size) || size > in_.size() - pos_) return Fail();
-    value.assign(in_.substr(pos_, size));
+    value = in_.substr(pos_, size);
     pos_ += size;
+    return ok_;
+  }
+  bool GetString(std::string& value) {
+    std::string_view view;
+    if (!GetView(view)) return false;
+    value.assign(view);
     return ok_;
   }
   bool GetDouble(double& value) {

@@ -1,6 +1,8 @@
 // SlaEngine::SaveState and RestoreState: the engine's checkpoint encoding. Kept apart from
 // the rules in sla_engine.cc; it only copies state out and derives the rest back.
 #include <algorithm>
+#include <array>
+#include <span>
 
 #include "handlers/byte_codec.h"
 #include "handlers/sla_engine.h"
@@ -124,48 +126,75 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     engine.buffer_.push_back(std::move(e));  // saved in apply order
   }
 
+  // Instances and ids are restored in batches: a batch is read first and the table entry
+  // each will probe is prefetched, so that their cache misses overlap instead of following
+  // one another (restore is bound by them: docs/performance.md).
+  constexpr std::size_t kBatch = 16;
+
   if (!r.GetUnsigned(count) || count > state.size()) return corrupt("instances");
   // An order has at most one instance per SLA.
   engine.orders_.Reserve(count / std::max<std::size_t>(1, slas->size()));
   engine.instances_.reserve(count);
-  std::vector<Slot> closed;
-  for (std::uint64_t n = 0; n < count; ++n) {
-    std::uint64_t saved_sla = 0, cycle = 0, state_value = 0, warnings = 0;
-    std::string key;
-    Instance i{};
-    if (!r.GetUnsigned(saved_sla) || !r.GetString(key) || !r.GetUnsigned(cycle) ||
+  struct SavedInstance {
+    Instance instance;
+    std::string_view key;
+    std::uint32_t hash;
+  };
+  std::array<SavedInstance, kBatch> instances;
+  // Reads one instance into `saved`: an error, "" for one of a removed SLA, or nullptr.
+  auto read_instance = [&](SavedInstance& saved) -> const char* {
+    std::uint64_t saved_sla = 0, cycle = 0, state_value = 0, warnings = 0, breached = 0;
+    Instance& i = saved.instance;
+    i = Instance{};
+    if (!r.GetUnsigned(saved_sla) || !r.GetView(saved.key) || !r.GetUnsigned(cycle) ||
         !r.GetUnsigned(state_value) || state_value > static_cast<int>(InstanceState::kCancelled)) {
-      return corrupt("instance");
+      return "instance";
     }
     for (TimeMs* t : {&i.started_at, &i.running_since, &i.elapsed_before, &i.deadline, &i.target}) {
-      if (!r.GetSigned(*t)) return corrupt("instance times");
+      if (!r.GetSigned(*t)) return "instance times";
     }
-    std::uint64_t breached = 0;
     if (!r.GetUnsigned(warnings) || !r.GetUnsigned(breached) || breached > 1 ||
         saved_sla >= sla_map.size()) {
-      return corrupt("instance");
+      return "instance";
     }
     i.breached = breached == 1;
     i.state = static_cast<InstanceState>(state_value);
     if (sla_map[saved_sla] < 0) {
       if (dropped_open && IsOpenState(i.state)) ++*dropped_open;
-      continue;
+      return "";
     }
     i.sla = static_cast<std::uint16_t>(sla_map[saved_sla]);
     i.cycle = static_cast<std::uint32_t>(cycle);
     i.warnings_fired = static_cast<std::uint8_t>(
         std::min<std::uint64_t>(warnings, (*slas)[i.sla].warn_at.size()));
-    Slot slot = engine.AllocateSlot();
-    engine.instances_[slot] = i;
-    std::uint32_t hash = OrderTable::Hash(key);
-    OrderRef order{.hash = hash, .first = engine.FindOrder(hash, key)};
-    engine.LinkInstance(slot, order, key);
-    if (IsOpenState(i.state)) {
-      engine.CountState(i, +1);
-      if (i.breached) engine.open_breaches_[i.sla].insert(i.deadline);
-      engine.ScheduleNextTimer(slot);
-    } else {
-      closed.push_back(slot);
+    saved.hash = OrderTable::Hash(saved.key);
+    engine.orders_.Prefetch(saved.hash);
+    return nullptr;
+  };
+  std::vector<Slot> closed;
+  for (std::uint64_t n = 0; n < count;) {
+    std::size_t size = 0;
+    for (; size < kBatch && n < count; ++n) {
+      const char* error = read_instance(instances[size]);
+      if (error == nullptr) {
+        ++size;
+      } else if (*error != '\0') {
+        return corrupt(error);
+      }
+    }
+    for (const SavedInstance& saved : std::span(instances.data(), size)) {
+      Slot slot = engine.AllocateSlot();
+      engine.instances_[slot] = saved.instance;
+      OrderRef order{.hash = saved.hash, .first = engine.FindOrder(saved.hash, saved.key)};
+      engine.LinkInstance(slot, order, saved.key);
+      const Instance& i = engine.instances_[slot];
+      if (IsOpenState(i.state)) {
+        engine.CountState(i, +1);
+        if (i.breached) engine.open_breaches_[i.sla].insert(i.deadline);
+        engine.ScheduleNextTimer(slot);
+      } else {
+        closed.push_back(slot);
+      }
     }
   }
   // Closed instances are forgotten in the order they closed.
@@ -182,11 +211,23 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   // takes 6), and the cap keeps a corrupt count from reserving more than a few times the
   // state's size.
   engine.seen_ids_.Reserve(std::min<std::uint64_t>(count, state.size() / 8));
-  for (std::uint64_t n = 0; n < count; ++n) {
-    std::string id;
+  struct SavedId {
+    std::string_view id;
     TimeMs time;
-    if (!r.GetString(id) || !r.GetSigned(time)) return corrupt("dedupe ids");
-    engine.seen_ids_.TryEmplace(id, time);
+    std::uint64_t hash;
+  };
+  std::array<SavedId, kBatch> ids;
+  for (std::uint64_t n = 0; n < count;) {
+    std::size_t size = 0;
+    for (; size < kBatch && n < count; ++n, ++size) {
+      SavedId& saved = ids[size];
+      if (!r.GetView(saved.id) || !r.GetSigned(saved.time)) return corrupt("dedupe ids");
+      saved.hash = SeenIds::Hash(saved.id);
+      engine.seen_ids_.Prefetch(saved.hash);
+    }
+    for (const SavedId& saved : std::span(ids.data(), size)) {
+      engine.seen_ids_.TryEmplace(saved.hash, saved.id, saved.time);
+    }
   }
   engine.seen_ids_after_sweep_ = engine.seen_ids_.size();
   if (!r.AtEnd()) return corrupt("trailing bytes");

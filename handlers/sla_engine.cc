@@ -61,7 +61,7 @@ SlaEngine::Admission SlaEngine::Offer(Event event, std::vector<Decision>& out) {
   // reads the stored time, so when the sweep runs never changes an answer.
   TimeMs remembered_since =
       frontier_ == kNoTime ? kNoTime : frontier_ - options_.dedupe_window;
-  auto [seen, inserted] = seen_ids_.TryEmplace(event.id, event.time);
+  auto [seen, inserted] = seen_ids_.TryEmplace(SeenIds::Hash(event.id), event.id, event.time);
   if (!inserted) {
     if (*seen >= remembered_since) {
       ++stats_.duplicate;
@@ -371,9 +371,9 @@ std::uint64_t SlaEngine::SeenIds::Hash(std::string_view id) {
   return std::hash<std::string_view>()(id) | (std::uint64_t{1} << 63);
 }
 
-std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::string_view id, TimeMs time) {
+std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::uint64_t hash, std::string_view id,
+                                                        TimeMs time) {
   if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(std::max<std::size_t>(64, slots_.size() * 2));
-  std::uint64_t hash = Hash(id);
   std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     Entry& e = slots_[i];

@@ -182,8 +182,12 @@ class SlaEngine {
   // nothing. Ids leave only through EraseOlderThan, which rebuilds the table.
   class SeenIds {
    public:
+    static std::uint64_t Hash(std::string_view id);
     // The stored time of `id` and false, or a pointer to `time` newly stored and true.
-    std::pair<TimeMs*, bool> TryEmplace(std::string_view id, TimeMs time);
+    std::pair<TimeMs*, bool> TryEmplace(std::uint64_t hash, std::string_view id, TimeMs time);
+    void Prefetch(std::uint64_t hash) const {
+      if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    }
     void EraseOlderThan(TimeMs since);
     void Reserve(std::size_t ids);
     std::size_t size() const { return size_; }
@@ -200,7 +204,6 @@ class SlaEngine {
       TimeMs time = 0;
       std::string id;
     };
-    static std::uint64_t Hash(std::string_view id);
     void Rehash(std::size_t capacity);
     std::vector<Entry> slots_;  // a power of two long, at most 3/4 full
     std::size_t size_ = 0;
