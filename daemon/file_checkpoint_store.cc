@@ -115,8 +115,12 @@ std::string FileCheckpointStore::Encode(std::int32_t partition, const Checkpoint
   return out;
 }
 
-Result<Checkpoint> FileCheckpointStore::Decode(std::int32_t partition, std::string_view bytes,
-                                               std::string_view source) {
+namespace {
+
+// Everything Decode does but copy the engine state out: `state` is left pointing into
+// `bytes`, at their end, so Load can hand the whole buffer over instead.
+Result<Checkpoint> DecodeAllButState(std::int32_t partition, std::string_view bytes,
+                                     std::string_view source, std::string_view& state) {
   auto bad = [&](const std::string& what) {
     return Error{std::string(source) + ": checkpoint " + what};
   };
@@ -157,9 +161,17 @@ Result<Checkpoint> FileCheckpointStore::Decode(std::int32_t partition, std::stri
     if (!r.GetString(topic) || !r.GetSigned(offset)) return bad("payload is malformed (offsets)");
     checkpoint.offsets[std::move(topic)] = offset;
   }
-  if (!r.GetString(checkpoint.engine_state) || !r.AtEnd()) {
-    return bad("payload is malformed (engine state)");
-  }
+  if (!r.GetView(state) || !r.AtEnd()) return bad("payload is malformed (engine state)");
+  return checkpoint;
+}
+
+}  // namespace
+
+Result<Checkpoint> FileCheckpointStore::Decode(std::int32_t partition, std::string_view bytes,
+                                               std::string_view source) {
+  std::string_view state;
+  auto checkpoint = DecodeAllButState(partition, bytes, source, state);
+  if (checkpoint) checkpoint.value().engine_state.assign(state);
   return checkpoint;
 }
 
@@ -231,8 +243,13 @@ Result<std::optional<Checkpoint>> FileCheckpointStore::Load(std::int32_t partiti
   }
   ::close(fd);
   bytes.resize(done);
-  auto checkpoint = Decode(partition, bytes, path);
+  std::string_view state;
+  auto checkpoint = DecodeAllButState(partition, bytes, path, state);
   if (!checkpoint) return checkpoint.error();
+  // The state ends the file: drop what precedes it and keep the buffer, rather than copy
+  // hundreds of megabytes into a new string.
+  bytes.erase(0, static_cast<std::size_t>(state.data() - bytes.data()));
+  checkpoint.value().engine_state = std::move(bytes);
   return std::optional<Checkpoint>(std::move(checkpoint).value());
 }
 
