@@ -23,10 +23,27 @@ void EngineHost::Assign(std::int32_t partition) {
 }
 
 std::optional<Error> EngineHost::Restore(std::int32_t partition, std::string_view state) {
-  auto engine = SlaEngine::RestoreState(slas_, OptionsOf(*config_), state);
+  auto engine = RestoreEngine(basis(), state);
   if (!engine) return engine.error();
+  return Install(partition, std::move(engine).value(), basis());
+}
+
+Result<SlaEngine> EngineHost::RestoreEngine(const Basis& basis, std::string_view state) {
+  return SlaEngine::RestoreState(basis.slas, OptionsOf(*basis.config), state);
+}
+
+std::optional<Error> EngineHost::Install(std::int32_t partition, SlaEngine engine,
+                                         const Basis& built_under) {
+  if (built_under.config != config_ || built_under.slas != slas_) {
+    // A reload came while the engine was restored elsewhere: it missed Reconfigure.
+    std::size_t dropped = 0;
+    auto rehomed = SlaEngine::RestoreState(slas_, OptionsOf(*config_), engine.SaveState(), &dropped);
+    if (!rehomed) return rehomed.error();
+    engine = std::move(rehomed).value();
+    dropped_on_reload_ += dropped;
+  }
   partitions_.erase(partition);
-  partitions_.try_emplace(partition, std::move(engine).value());
+  partitions_.try_emplace(partition, std::move(engine));
   return std::nullopt;
 }
 

@@ -44,10 +44,26 @@ class EngineHost {
   void Assign(std::int32_t partition);
   void Revoke(std::int32_t partition);
 
+  // What every partition's engine is built under: the config (its time options) and the
+  // SLAs, shared by all engines. A reload replaces both. A copy may go to other threads.
+  struct Basis {
+    std::shared_ptr<const Config> config;
+    SlaEngine::Slas slas;
+  };
+  Basis basis() const { return Basis{config_, slas_}; }
+
   // Checkpoints (DESIGN.md §9): assigns the partition with the engine state saved by
   // SlaEngine::SaveState, replacing any engine it had. On error (corrupt state) the
   // partition is left as it was.
   std::optional<Error> Restore(std::int32_t partition, std::string_view state);
+  // Restore in two steps, so that the slow one runs off the engine thread. RestoreEngine
+  // (any thread, static) builds the engine under `basis`; Install (engine thread) moves it
+  // in, replacing any engine the partition had. If a reload replaced the basis in between,
+  // Install first re-homes the engine under the current one, as Reconfigure does (the
+  // open instances of removed SLAs are added to dropped_on_reload()); if that fails the
+  // partition is left as it was.
+  static Result<SlaEngine> RestoreEngine(const Basis& basis, std::string_view state);
+  std::optional<Error> Install(std::int32_t partition, SlaEngine engine, const Basis& built_under);
 
   // Reload: re-homes every partition's state under `config`'s SLAs and time options
   // (SlaEngine::RestoreState): a new SLA starts empty, a removed SLA's instances are

@@ -164,6 +164,34 @@ TEST_F(EngineHostReloadTest, RestoreContinuesWhereTheSavedEngineStopped) {
   }
 }
 
+TEST_F(EngineHostReloadTest, InstallAfterAReloadRehomesTheEngineUnderTheNewSlas) {
+  Start({AcceptSla(kHour), ShipSla(kHour)});
+  TimeMs t = clock_.Now();
+  Offer(Requested("e1", t, "o1"));
+  Offer(Accepted("e2", t + kSecond, "o2"));  // opens a ship instance
+  IdleUntil(t + kMinute);
+  std::string state = host_->partitions().at(0).engine.SaveState();
+
+  // Restored elsewhere under the running SLAs; a reload removes one before the install.
+  EngineHost::Basis before = host_->basis();
+  auto engine = EngineHost::RestoreEngine(before, state);
+  ASSERT_TRUE(engine.ok());
+  ASSERT_EQ(engine->slas().size(), 2u);
+  ASSERT_EQ(*host_->Reconfigure(ConfigOf({AcceptSla(kHour)})), 1u);  // partition 0's
+  ASSERT_FALSE(host_->Install(7, std::move(engine).value(), before));
+  const SlaEngine& installed = host_->partitions().at(7).engine;
+  ASSERT_EQ(installed.slas().size(), 1u);
+  EXPECT_EQ(installed.open_instances(), 1u);
+  EXPECT_EQ(host_->dropped_on_reload(), 2u);  // the reload's, and this partition's
+
+  // Under the running basis nothing is re-homed.
+  auto current = EngineHost::RestoreEngine(host_->basis(), installed.SaveState());
+  ASSERT_TRUE(current.ok());
+  ASSERT_FALSE(host_->Install(8, std::move(current).value(), host_->basis()));
+  EXPECT_EQ(host_->partitions().at(8).engine.open_instances(), 1u);
+  EXPECT_EQ(host_->dropped_on_reload(), 2u);
+}
+
 TEST_F(EngineHostReloadTest, CorruptStateLeavesThePartitionAlone) {
   Start({AcceptSla(kHour)});
   Offer(Requested("e1", clock_.Now(), "o1"));
