@@ -149,28 +149,27 @@ void Checkpointer::RecordApplied(std::int32_t partition, const std::string& topi
 }
 
 std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(std::int32_t partition) {
-  return RestorePartition(partition, store_.Load(partition));
+  return RestorePartition(RestoreFromStore(store_, partition, host_.basis()));
 }
 
-std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(
-    std::int32_t partition, const Result<std::optional<Checkpoint>>& loaded) {
+std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPartition restored) {
+  const std::int32_t partition = restored.partition;
   applied_.erase(partition);
-  if (!loaded.ok()) {
-    LogError("checkpoint unusable; rebuilding the partition from the committed offset",
-             {{"partition", std::to_string(partition)}, {"error", loaded.error().message}});
-  } else if (loaded->has_value()) {
-    const Checkpoint& checkpoint = **loaded;
-    if (auto error = host_.Restore(partition, checkpoint.engine_state)) {
-      LogError("checkpoint unusable; rebuilding the partition from the committed offset",
-               {{"partition", std::to_string(partition)}, {"error", error->message}});
-    } else {
-      applied_[partition] = checkpoint.offsets;
+  std::optional<Error> error = std::move(restored.error);
+  if (!error && restored.engine) {
+    error = host_.Install(partition, std::move(*restored.engine), restored.basis);
+    if (!error) {
+      applied_[partition] = *restored.offsets;
       LogInfo("partition restored from checkpoint",
               {{"partition", std::to_string(partition)},
                {"open_instances",
                 std::to_string(host_.partitions().at(partition).engine.open_instances())}});
-      return checkpoint.offsets;
+      return restored.offsets;
     }
+  }
+  if (error) {
+    LogError("checkpoint unusable; rebuilding the partition from the committed offset",
+             {{"partition", std::to_string(partition)}, {"error", error->message}});
   }
   host_.Revoke(partition);  // a fresh engine, whatever was there
   host_.Assign(partition);

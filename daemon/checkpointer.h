@@ -21,6 +21,7 @@
 #include "daemon/clock.h"
 #include "daemon/decision_publisher.h"
 #include "daemon/engine_host.h"
+#include "daemon/partition_restore.h"
 
 namespace handoff {
 
@@ -66,10 +67,9 @@ class Checkpointer {
   // to. With no checkpoint, or an unusable one (logged with the reason), the partition
   // starts empty and nullopt means "start at the committed offset".
   std::optional<Offsets> RestorePartition(std::int32_t partition);
-  // The same with a checkpoint already loaded from the store (by another thread: the
-  // Kafka consumer reads it to seek before the engine thread restores it).
-  std::optional<Offsets> RestorePartition(std::int32_t partition,
-                                          const Result<std::optional<Checkpoint>>& loaded);
+  // The same with a partition already loaded and restored by other threads (the Kafka
+  // consumer's, RestoreFromStore): this only moves its engine in.
+  std::optional<Offsets> RestorePartition(RestoredPartition restored);
 
   // Starts a round over every assigned partition unless one is running; `on_report`
   // gets its outcome. Returns false when a round was already running.

@@ -20,6 +20,7 @@
 #include "daemon/kafka_event_source.h"
 #include "daemon/logger.h"
 #include "daemon/metrics.h"
+#include "daemon/partition_restore.h"
 #include "daemon/systemd_notifier.h"
 #include "daemon/timeline_store.h"
 
@@ -128,6 +129,10 @@ struct Daemon::State {
       return dropped.error();
     }
     config = shared;
+    {
+      std::lock_guard lock(pending_mutex);
+      restore_basis = host.basis();  // partitions restored from now on use the new SLAs
+    }
     metrics.OnReconfigured();
     metrics.RecordReload(true, clock.Now());
     LogInfo("config reloaded", {{"config", DescribeConfigOneLine(*config)},
@@ -216,25 +221,36 @@ struct Daemon::State {
 
   KafkaEventSource::Hooks SourceHooks() {
     KafkaEventSource::Hooks hooks;
-    // Consumer thread: read the checkpoint, seek to its offsets, keep it for the engine.
-    hooks.start_offsets = [this](std::int32_t partition) -> std::optional<Checkpointer::Offsets> {
-      auto loaded = store->Load(partition);
-      std::optional<Checkpointer::Offsets> offsets;
-      if (loaded.ok() && loaded->has_value()) offsets = (**loaded).offsets;
+    // Consumer thread, once per assignment: read and restore every new partition's
+    // checkpoint on worker threads, keep the engines for the engine thread, and seek to
+    // the checkpoints' offsets. The engine thread keeps serving meanwhile.
+    hooks.start_offsets = [this](const std::vector<std::int32_t>& partitions) {
+      EngineHost::Basis basis;
+      {
+        std::lock_guard lock(pending_mutex);
+        basis = restore_basis;
+      }
+      std::vector<RestoredPartition> restored =
+          RestoreFromStore(*store, partitions, basis, RestoreThreads());
+      std::map<std::int32_t, Checkpointer::Offsets> offsets;
       std::lock_guard lock(pending_mutex);
-      pending_restores.insert_or_assign(partition, std::move(loaded));
+      for (RestoredPartition& partition : restored) {
+        if (partition.offsets) offsets.emplace(partition.partition, *partition.offsets);
+        pending_restores.insert_or_assign(partition.partition, std::move(partition));
+      }
       return offsets;
     };
-    // Engine thread, before the partition's first event.
+    // Engine thread, before the partition's first event: moves the restored engine in (a
+    // reload since it was restored makes the host re-home it under the new SLAs).
     hooks.assign = [this](std::int32_t partition) {
-      std::optional<Result<std::optional<Checkpoint>>> loaded;
+      std::optional<RestoredPartition> restored;
       {
         std::lock_guard lock(pending_mutex);
         auto node = pending_restores.extract(partition);
-        if (node) loaded = std::move(node.mapped());
+        if (node) restored = std::move(node.mapped());
       }
-      if (loaded) {
-        checkpointer->RestorePartition(partition, *loaded);
+      if (restored) {
+        checkpointer->RestorePartition(std::move(*restored));
       } else {
         checkpointer->RestorePartition(partition);
       }
@@ -349,10 +365,12 @@ struct Daemon::State {
   std::unique_ptr<KafkaDecisionPublisher> publisher;
   std::unique_ptr<FileCheckpointStore> store;
   std::unique_ptr<Checkpointer> checkpointer;
-  // Checkpoints the consumer thread loaded when partitions were assigned, waiting for the
-  // engine thread to restore them.
+  // Partitions the consumer thread restored when they were assigned, waiting for the
+  // engine thread to install them, and the host's basis they are restored under (the
+  // engine thread updates it on reload).
   std::mutex pending_mutex;
-  std::map<std::int32_t, Result<std::optional<Checkpoint>>> pending_restores;
+  std::map<std::int32_t, RestoredPartition> pending_restores;
+  EngineHost::Basis restore_basis = host.basis();
   std::unique_ptr<KafkaEventSource> kafka;  // created by Run()
   // HTTP (issue #5): metrics and the order timeline are sinks of the host; the server
   // answers /metrics and the API on this loop.

@@ -530,36 +530,38 @@ struct KafkaEventSource::Worker {
   void OnAssigned(rd_kafka_topic_partition_list_t* partitions) {
     Flush();
     std::string list;
+    std::vector<std::int32_t> fresh;  // engine partitions new to this member
     for (int i = 0; i < partitions->cnt; ++i) {
       const rd_kafka_topic_partition_t& tp = partitions->elems[i];
       int topic = TopicIndex(tp.topic);
       if (topic < 0) continue;
       bool engine_partition_known = HasEnginePartition(tp.partition);
       if (!assigned.try_emplace({topic, tp.partition}).second) continue;
-      if (!engine_partition_known) {
-        next.assign.push_back(tp.partition);
-        SetStartOffsets(partitions, tp.partition);
-      }
+      if (!engine_partition_known) fresh.push_back(tp.partition);
       list += (list.empty() ? "" : ",") + std::string(tp.topic) + "/" + std::to_string(tp.partition);
       touched.insert({topic, tp.partition});
     }
+    SetStartOffsets(partitions, fresh);
+    next.assign.insert(next.assign.end(), fresh.begin(), fresh.end());
     assignment_received = true;
     LogInfo("kafka partitions assigned", {{"partitions", list}});
     Refresh(clock.Now());
     Flush();
   }
 
-  // Asks the hook where the partition's topics start (its checkpoint) and writes that
-  // into the assignment, so the first record read is the one after the checkpoint.
-  void SetStartOffsets(rd_kafka_topic_partition_list_t* partitions, std::int32_t partition) {
-    if (!options.hooks.start_offsets) return;
-    std::optional<Offsets> offsets = options.hooks.start_offsets(partition);
-    if (!offsets) return;
+  // Asks the hook, once for the whole assignment, where the new partitions' topics start
+  // (their checkpoints) and writes that into the assignment, so the first record read is
+  // the one after the checkpoint.
+  void SetStartOffsets(rd_kafka_topic_partition_list_t* partitions,
+                       const std::vector<std::int32_t>& fresh) {
+    if (!options.hooks.start_offsets || fresh.empty()) return;
+    std::map<std::int32_t, Offsets> starts = options.hooks.start_offsets(fresh);
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& tp = partitions->elems[i];
-      if (tp.partition != partition) continue;
-      auto it = offsets->find(tp.topic);
-      if (it != offsets->end()) tp.offset = it->second;
+      auto offsets = starts.find(tp.partition);
+      if (offsets == starts.end()) continue;
+      auto it = offsets->second.find(tp.topic);
+      if (it != offsets->second.end()) tp.offset = it->second;
     }
   }
 

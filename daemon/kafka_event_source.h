@@ -43,10 +43,13 @@ class KafkaEventSource {
 
   // How the Daemon's checkpoints take part (DESIGN.md §9); each one may be empty.
   struct Hooks {
-    // Consumer thread, when a partition number is newly assigned, before it is read:
-    // the offsets to start each topic at (nullopt: the committed offset). Whoever
-    // answers keeps what the engine thread will need to restore the partition.
-    std::function<std::optional<Offsets>(std::int32_t partition)> start_offsets;
+    // Consumer thread, once per assignment, with the partition numbers it newly assigns,
+    // before any is read: the offsets to start each topic of each at (a partition or a
+    // topic missing from the answer starts at the committed offset). Whoever answers
+    // keeps what the engine thread will need to restore the partitions, and may prepare
+    // them all at once.
+    std::function<std::map<std::int32_t, Offsets>(const std::vector<std::int32_t>& partitions)>
+        start_offsets;
     // Engine thread, instead of EngineHost::Assign/Revoke: before the partition's first
     // event, and after its last one was applied (and reported through `applied`).
     std::function<void(std::int32_t partition)> assign;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -220,7 +221,7 @@ TEST_F(CheckpointerTest, RestoreContinuesFromTheCheckpoint) {
   EXPECT_EQ(store_.Get(2)->offsets, (Checkpointer::Offsets{{"orders", 100}}));
 }
 
-TEST_F(CheckpointerTest, RestoresACheckpointLoadedByAnotherThread) {
+TEST_F(CheckpointerTest, InstallsAPartitionRestoredByAnotherThread) {
   auto checkpointer = Make(nullptr);
   host_.Assign(4);
   host_.Offer(4, Requested("e1", clock_.Now(), "o1"), clock_.Now());
@@ -229,15 +230,40 @@ TEST_F(CheckpointerTest, RestoresACheckpointLoadedByAnotherThread) {
   host_.Revoke(4);
   checkpointer->Forget(4);
 
-  // The Kafka consumer thread loads it to seek; the engine thread restores that copy.
-  Result<std::optional<Checkpoint>> loaded = store_.Load(4);
-  auto offsets = checkpointer->RestorePartition(4, loaded);
+  // The Kafka consumer thread restores it to seek; the engine thread installs it.
+  std::vector<RestoredPartition> restored;
+  std::thread([&] { restored = RestoreFromStore(store_, {4}, host_.basis(), 2); }).join();
+  ASSERT_EQ(restored.size(), 1u);
+  auto offsets = checkpointer->RestorePartition(std::move(restored[0]));
   ASSERT_TRUE(offsets);
   EXPECT_EQ(*offsets, (Checkpointer::Offsets{{"orders", 7}}));
   EXPECT_EQ(host_.partitions().at(4).engine.pending(), 1u);
-  // An error the consumer thread got is logged and the partition starts empty.
-  EXPECT_FALSE(checkpointer->RestorePartition(4, Error{"checkpoint is corrupt"}));
+  ASSERT_EQ(checkpointer->SaveNow({4}, 5 * kSecond).saved, 1u);
+  EXPECT_EQ(store_.Get(4)->offsets, (Checkpointer::Offsets{{"orders", 7}}));
+  // An error the other thread got is logged and the partition starts empty.
+  EXPECT_FALSE(checkpointer->RestorePartition(
+      RestoredPartition{.partition = 4, .error = Error{"checkpoint is corrupt"}}));
   EXPECT_EQ(host_.partitions().at(4).engine.pending(), 0u);
+}
+
+TEST_F(CheckpointerTest, AReloadBetweenRestoreAndInstallIsNotLost) {
+  auto checkpointer = Make(nullptr);
+  host_.Assign(4);
+  host_.Offer(4, Requested("e1", clock_.Now(), "o1"), clock_.Now());
+  ASSERT_EQ(checkpointer->SaveNow({4}, 5 * kSecond).saved, 1u);
+  host_.Revoke(4);
+  auto restored = RestoreFromStore(store_, {4}, host_.basis(), 1);
+  ASSERT_EQ(restored.size(), 1u);
+
+  auto reloaded = std::make_shared<Config>(host_.config());
+  SlaDefinition second = AcceptSla(2 * kHour);
+  second.name = "second";
+  reloaded->slas.push_back(second);
+  ASSERT_TRUE(host_.Reconfigure(reloaded).ok());
+  ASSERT_TRUE(checkpointer->RestorePartition(std::move(restored[0])));
+  const SlaEngine& engine = host_.partitions().at(4).engine;
+  EXPECT_EQ(engine.slas().size(), 2u);  // built under the reloaded config, not the old one
+  EXPECT_EQ(engine.pending(), 1u);
 }
 
 TEST_F(CheckpointerTest, UnusableCheckpointRebuildsThePartition) {
