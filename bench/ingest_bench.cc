@@ -4,7 +4,10 @@
 // KafkaEventSource feeding an EngineHost on an engine thread (consumer group, decode,
 // mailbox, SLA engine, offset store). Prints both rates and handoffd / baseline.
 // Rates are measured from the first record to the last one applied, so the group join
-// (~3 s in the mock) does not count. Usage: ingest_bench [events, default 1000000]
+// (~3 s in the mock) does not count. Each side also reports the CPU time the whole process
+// (mock cluster and librdkafka threads included) spent per event, and how many cores it
+// kept busy: on a machine whose cores the baseline already fills, the ratio cannot beat
+// baseline CPU / handoffd CPU per event. Usage: ingest_bench [events, default 1000000]
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -20,6 +23,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "config/config_loader.h"
 #include "daemon/demo_cluster.h"
@@ -39,6 +46,30 @@ constexpr const char* kTopic = "bench";
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "ingest_bench: %s\n", message.c_str());
   std::exit(1);
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// What one side measured: its rate, and the CPU the process spent meanwhile.
+struct Measured {
+  double events_per_s = 0;
+  double cpu_ns_per_event = 0;
+  double cores_busy = 0;
+  double engine_thread_busy = 0;  // handoffd only: the engine thread's share of one core
+};
+
+// Ends a measurement that started at `first` with the process CPU time `cpu_first`.
+Measured Finish(std::uint64_t events, Clock::time_point first, double cpu_first) {
+  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  double cpu = ProcessCpuSeconds() - cpu_first;
+  return Measured{.events_per_s = double(events) / seconds,
+                  .cpu_ns_per_event = cpu * 1e9 / double(events),
+                  .cores_busy = cpu / seconds};
 }
 
 // Event j: order j/2's request (even j) or acceptance (odd j), both in partition order % 64.
@@ -93,7 +124,7 @@ void Produce(const std::string& brokers, std::uint64_t events) {
 }
 
 // The baseline: the least a consumer can do with these records.
-double BaselineRate(const std::string& brokers, std::uint64_t events) {
+Measured Baseline(const std::string& brokers, std::uint64_t events) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::vector<std::pair<std::string, std::string>> props = {
@@ -122,6 +153,7 @@ double BaselineRate(const std::string& brokers, std::uint64_t events) {
   std::uint64_t read = 0;
   std::size_t checksum = 0;
   Clock::time_point first;
+  double cpu_first = 0;
   while (read < events) {
     // consume_batch_queue waits until the batch is full or the timeout: ask for no more
     // than what is left, and wait 10 ms at most, so the last batch or a partition fetched
@@ -130,18 +162,21 @@ double BaselineRate(const std::string& brokers, std::uint64_t events) {
     ssize_t n = rd_kafka_consume_batch_queue(queue, 10, messages.data(), want);
     for (ssize_t i = 0; i < n; ++i) {
       if (messages[i]->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (read++ == 0) first = Clock::now();
+        if (read++ == 0) {
+          first = Clock::now();
+          cpu_first = ProcessCpuSeconds();
+        }
         checksum += messages[i]->len + static_cast<const char*>(messages[i]->payload)[0];
       }
       rd_kafka_message_destroy(messages[i]);
     }
   }
-  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  Measured measured = Finish(events, first, cpu_first);
   rd_kafka_queue_destroy(queue);
   rd_kafka_consumer_close(consumer);
   rd_kafka_destroy(consumer);
   if (checksum == 0) Die("no payload");
-  return double(events) / seconds;
+  return measured;
 }
 
 // A minimal engine thread: runs posted tasks in order (what the Daemon's io_context does).
@@ -151,6 +186,13 @@ class EngineThread {
   ~EngineThread() {
     Post({});
     thread_.join();
+  }
+  double CpuSeconds() {
+    clockid_t id;
+    timespec t{};
+    if (pthread_getcpuclockid(thread_.native_handle(), &id) != 0) return 0;
+    clock_gettime(id, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
   }
   void Post(std::function<void()> task) {
     {
@@ -178,7 +220,7 @@ class EngineThread {
   std::thread thread_;
 };
 
-double HandoffdRate(const std::string& brokers, std::uint64_t events) {
+Measured Handoffd(const std::string& brokers, std::uint64_t events) {
   auto loaded = LoadConfigString(DemoConfigYaml(), "demo.yaml", [](const std::string&) {
     return std::optional<std::string>();
   });
@@ -200,11 +242,14 @@ double HandoffdRate(const std::string& brokers, std::uint64_t events) {
   // Applied = consumed counted by the engine thread; read on that thread.
   std::atomic<std::uint64_t> applied{0};
   Clock::time_point first;
+  double cpu_first = 0, engine_cpu_first = 0;
   bool started = false;
   while (applied.load() < events) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (!started && source.records_read() > 0) {
       first = Clock::now();
+      cpu_first = ProcessCpuSeconds();
+      engine_cpu_first = engine.CpuSeconds();
       started = true;
     }
     engine.Post([&] {
@@ -213,7 +258,9 @@ double HandoffdRate(const std::string& brokers, std::uint64_t events) {
       applied.store(sum);
     });
   }
-  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  Measured measured = Finish(events, first, cpu_first);
+  measured.engine_thread_busy = (engine.CpuSeconds() - engine_cpu_first) * measured.events_per_s /
+                                double(events);
   std::promise<void> stopped;
   engine.Post([&] {
     source.Stop();
@@ -222,7 +269,7 @@ double HandoffdRate(const std::string& brokers, std::uint64_t events) {
   stopped.get_future().wait();
   std::printf("handoffd applied %llu of them (the rest wait in the reorder buffer)\n",
               static_cast<unsigned long long>(host.totals().applied));
-  return double(events) / seconds;
+  return measured;
 }
 
 }  // namespace
@@ -233,14 +280,27 @@ int main(int argc, char** argv) {
   auto cluster = DemoCluster::Create(1, {{kTopic, kPartitions}});
   if (!cluster) Die(cluster.error().message);
   Produce((*cluster)->bootstrap_servers(), events);
-  double baseline = BaselineRate((*cluster)->bootstrap_servers(), events);
-  std::printf("baseline  (bare librdkafka consumer): %10.0f events/s\n", baseline);
-  double handoffd = HandoffdRate((*cluster)->bootstrap_servers(), events);
-  std::printf("handoffd  (KafkaEventSource + EngineHost): %10.0f events/s\n", handoffd);
-  std::printf("ratio handoffd / baseline: %.2f (goal >= 0.7)\n", handoffd / baseline);
+  Measured baseline = Baseline((*cluster)->bootstrap_servers(), events);
+  std::printf("baseline  (bare librdkafka consumer): %10.0f events/s, %5.0f ns CPU/event, "
+              "%.2f cores busy\n",
+              baseline.events_per_s, baseline.cpu_ns_per_event, baseline.cores_busy);
+  Measured handoffd = Handoffd((*cluster)->bootstrap_servers(), events);
+  std::printf("handoffd  (KafkaEventSource + EngineHost): %10.0f events/s, %5.0f ns CPU/event, "
+              "%.2f cores busy (the engine thread %.2f)\n",
+              handoffd.events_per_s, handoffd.cpu_ns_per_event, handoffd.cores_busy,
+              handoffd.engine_thread_busy);
+  double ratio = handoffd.events_per_s / baseline.events_per_s;
+  std::printf("ratio handoffd / baseline: %.2f (goal >= 0.7); CPU per event baseline / handoffd: "
+              "%.2f\n",
+              ratio, baseline.cpu_ns_per_event / handoffd.cpu_ns_per_event);
   // For bench/run: one machine-readable line, last.
-  std::printf("{\"ingest_ratio\": %.3f, \"ingest_events\": %llu, \"ingest_baseline_events_per_s\": %.0f, "
-              "\"ingest_handoffd_events_per_s\": %.0f}\n",
-              handoffd / baseline, static_cast<unsigned long long>(events), baseline, handoffd);
+  std::printf("{\"ingest_ratio\": %.3f, \"ingest_events\": %llu, "
+              "\"ingest_baseline_events_per_s\": %.0f, \"ingest_handoffd_events_per_s\": %.0f, "
+              "\"ingest_baseline_cpu_ns_per_event\": %.0f, \"ingest_handoffd_cpu_ns_per_event\": %.0f, "
+              "\"ingest_baseline_cores_busy\": %.2f, \"ingest_handoffd_cores_busy\": %.2f, "
+              "\"ingest_engine_thread_busy\": %.2f}\n",
+              ratio, static_cast<unsigned long long>(events), baseline.events_per_s,
+              handoffd.events_per_s, baseline.cpu_ns_per_event, handoffd.cpu_ns_per_event,
+              baseline.cores_busy, handoffd.cores_busy, handoffd.engine_thread_busy);
   return 0;
 }
