@@ -391,6 +391,7 @@ std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::uint64_t hash, std:
 void SlaEngine::SeenIds::EraseOlderThan(TimeMs since) {
   std::size_t keep = 0;
   for (const Entry& e : slots_) keep += e.hash != 0 && e.time >= since;
+  if (keep == size_) return;  // nothing expired: the table stays as it is
   std::size_t capacity = 64;
   while (keep * 4 > capacity * 3) capacity *= 2;
   std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
