@@ -134,10 +134,15 @@ std::vector<std::pair<std::string, std::string>> ConsumerProperties(const KafkaC
       // Broker states arrive with the statistics: how readiness notices a recovery.
       {"statistics.interval.ms", "1000"},
       // The pre-fetch queue is shared by all partitions of a group consumer, and once it
-      // is over these limits librdkafka 2.0 stops fetching for a whole second. Hold about
-      // a second of a fast backlog (bounded by the kbytes, not by these messages).
-      {"queued.min.messages", "500000"},
-      {"queued.max.messages.kbytes", "131072"},
+      // is over either limit librdkafka 2.0 stops fetching until its broker thread looks
+      // again, up to a second later (fetch.queue.backoff.ms, which tunes that, is 2.1+).
+      // While catching up on a backlog the queue must therefore hold more than a second
+      // of what the engine applies, or the consumer idles: 256 MB is ~1.3 M events of
+      // ~200 bytes, ~1.5 s at the engine's rate. The message count is set high so that
+      // the bytes bound it (500k messages idled the consumer ~20-40 % of a catch-up:
+      // docs/performance.md). Lower both in kafka.properties to trade that for memory.
+      {"queued.min.messages", "5000000"},
+      {"queued.max.messages.kbytes", "262144"},
   };
   for (const auto& [key, value] : kafka.properties) props.emplace_back(key, value);
   props.emplace_back("enable.auto.offset.store", "false");  // stored after the engine ran
@@ -235,6 +240,7 @@ struct KafkaEventSource::Worker {
       return Error{std::string("kafka subscribe: ") + rd_kafka_err2str(err)};
     }
     next.consumed.assign(kafka.topics.size(), 0);
+    next.events.reserve(options.max_batch);
     thread = std::thread([this] { Loop(); });
     return std::nullopt;
   }
@@ -486,6 +492,7 @@ struct KafkaEventSource::Worker {
     Batch batch = std::move(next);
     next = Batch();
     next.consumed.assign(config->kafka.topics.size(), 0);
+    next.events.reserve(options.max_batch);  // not regrown (moving every event) per batch
     bool post_drain = false;
     {
       std::unique_lock lock(mutex);
