@@ -22,6 +22,8 @@ struct Condition {
 
   // A missing attribute never matches.
   bool Matches(const Event& event) const;
+  // Only the `where` part: for a caller that has matched the type already.
+  bool MatchesAttributes(const Event& event) const;
 };
 
 }  // namespace handoff

@@ -43,6 +43,35 @@ SlaEngine::SlaEngine(Slas slas, EngineOptions options)
   static_assert(sizeof(Instance) == 56, "see MemoryBytes and docs/performance.md");
   static_assert(kMaxWarnAt < 128, "Instance::warnings_fired has 7 bits");
   assert(slas_->size() < UINT16_MAX);
+  IndexConditionTypes();
+}
+
+void SlaEngine::IndexConditionTypes() {
+  std::size_t count = slas_->size();
+  any_type_.assign(count, 0);
+  auto add = [&](std::size_t sla, const Condition& condition, std::uint8_t bit) {
+    if (condition.types.empty()) any_type_[sla] |= bit;
+    for (const std::string& type : condition.types) {
+      auto [it, inserted] = conditions_of_type_.try_emplace(type, count, std::uint8_t{0});
+      it->second[sla] |= bit;
+    }
+  };
+  for (std::size_t sla = 0; sla < count; ++sla) {
+    const SlaDefinition& def = (*slas_)[sla];
+    if (def.cancel) add(sla, *def.cancel, kCancelBit);
+    add(sla, def.stop, kStopBit);
+    if (def.pause) add(sla, *def.pause, kPauseBit);
+    if (def.resume) add(sla, *def.resume, kResumeBit);
+    add(sla, def.start, kStartBit);
+  }
+  for (auto& [type, bits] : conditions_of_type_) {
+    for (std::size_t sla = 0; sla < count; ++sla) bits[sla] |= any_type_[sla];
+  }
+}
+
+const std::vector<std::uint8_t>& SlaEngine::ConditionsOfType(std::string_view type) const {
+  auto it = conditions_of_type_.find(type);
+  return it == conditions_of_type_.end() ? any_type_ : it->second;
 }
 
 TimeMs SlaEngine::EarliestOpenBreach(std::size_t sla) const {
@@ -122,15 +151,21 @@ void SlaEngine::Drain(std::vector<Decision>& out) {
 
 void SlaEngine::Apply(const Event& event, TimeMs at, std::vector<Decision>& out) {
   ++stats_.applied;
+  const std::vector<std::uint8_t>& conditions = ConditionsOfType(event.type);
+  if (std::all_of(conditions.begin(), conditions.end(), [](std::uint8_t c) { return c == 0; })) {
+    return;  // no condition of any SLA names this type: the order is not even looked up
+  }
   std::uint32_t hash = OrderTable::Hash(event.key);
   OrderRef order{.hash = hash, .first = FindOrder(hash, event.key)};
-  for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) ApplyToSla(sla, event, at, order, out);
+  for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) {
+    if (conditions[sla] != 0) ApplyToSla(sla, conditions[sla], event, at, order, out);
+  }
 }
 
 // Rule 3: cancel, stop, pause, resume, start; the first that can act, acts. An event that
 // matches some condition but none that can act is ignored, once per (event, SLA).
-void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderRef& order,
-                           std::vector<Decision>& out) {
+void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Event& event,
+                           TimeMs at, OrderRef& order, std::vector<Decision>& out) {
   const SlaDefinition& def = (*slas_)[sla];
   Slot slot = order.first == nullptr ? kNoSlot : *order.first;
   while (slot != kNoSlot && instances_[slot].sla != sla) slot = instances_[slot].next_in_order;
@@ -138,7 +173,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
   bool paused = open && instances_[slot].state == InstanceState::kPaused;
   bool matched = false;
 
-  if (def.cancel && def.cancel->Matches(event)) {
+  if ((conditions & kCancelBit) && def.cancel->MatchesAttributes(event)) {
     matched = true;
     if (open) {
       Close(slot, InstanceState::kCancelled, at);
@@ -146,7 +181,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
       return;
     }
   }
-  if (def.stop.Matches(event)) {
+  if ((conditions & kStopBit) && def.stop.MatchesAttributes(event)) {
     matched = true;
     if (open) {
       bool breached = instances_[slot].breached;
@@ -156,7 +191,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
       return;
     }
   }
-  if (def.pause && def.pause->Matches(event)) {
+  if ((conditions & kPauseBit) && def.pause->MatchesAttributes(event)) {
     matched = true;
     if (open && !paused) {
       Pause(slot, at);
@@ -164,7 +199,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
       return;
     }
   }
-  if (def.resume && def.resume->Matches(event)) {
+  if ((conditions & kResumeBit) && def.resume->MatchesAttributes(event)) {
     matched = true;
     if (paused) {
       Resume(slot, at);
@@ -172,7 +207,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, Ord
       return;
     }
   }
-  if (def.start.Matches(event)) {
+  if ((conditions & kStartBit) && def.start.MatchesAttributes(event)) {
     matched = true;
     if (!open) {
       Slot started = Start(sla, event, at, slot);

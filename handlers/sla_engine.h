@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -126,10 +127,23 @@ class SlaEngine {
     Slot* first;
   };
 
+  // Which of an SLA's conditions an event type can meet, as bits: an event's type is
+  // looked up once, not compared with every condition's list, and an SLA none of whose
+  // conditions names the type is skipped without a look at the order.
+  enum ConditionBits : std::uint8_t {
+    kCancelBit = 1,
+    kStopBit = 2,
+    kPauseBit = 4,
+    kResumeBit = 8,
+    kStartBit = 16,
+  };
+  void IndexConditionTypes();
+  const std::vector<std::uint8_t>& ConditionsOfType(std::string_view type) const;
+
   void Drain(std::vector<Decision>& out);
   void Apply(const Event& event, TimeMs at, std::vector<Decision>& out);
-  void ApplyToSla(std::uint16_t sla, const Event& event, TimeMs at, OrderRef& order,
-                  std::vector<Decision>& out);
+  void ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Event& event, TimeMs at,
+                  OrderRef& order, std::vector<Decision>& out);
   Slot* FindOrder(std::uint32_t hash, std::string_view key);
   // Links a new instance into its order, adding the order (and its key) if it is new.
   void LinkInstance(Slot slot, OrderRef& order, std::string_view key);
@@ -153,6 +167,16 @@ class SlaEngine {
 
   Slas slas_;
   EngineOptions options_;
+  struct TypeHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view type) const {
+      return std::hash<std::string_view>()(type);
+    }
+  };
+  // Event type -> ConditionBits per SLA; a type no condition lists gets any_type_.
+  std::unordered_map<std::string, std::vector<std::uint8_t>, TypeHash, std::equal_to<>>
+      conditions_of_type_;
+  std::vector<std::uint8_t> any_type_;  // per SLA: the conditions that list no type
   TimeMs frontier_ = kNoTime;
   TimeMs max_event_time_ = kNoTime;
   EngineStats stats_;

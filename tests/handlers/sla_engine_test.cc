@@ -306,6 +306,32 @@ TEST_F(SlaEngineTest, EachSlaIsAppliedInConfigOrderAndIgnoredPerSla) {
   EXPECT_EQ(engine_->stats().ignored, 2u);  // once per SLA
 }
 
+TEST_F(SlaEngineTest, EachSlaMeetsOnlyTheConditionsThatNameTheEventsType) {
+  // The second SLA starts on what stops the first; a third lists no type in its cancel
+  // (config always lists one; Condition means "any type" then), so any event cancels it.
+  SlaDefinition second = AcceptSla(kHour);
+  second.name = "second";
+  second.start = Type("handoff.accepted");
+  second.stop = Type("handoff.closed");
+  SlaDefinition third = AcceptSla(kHour);
+  third.name = "third";
+  third.stop = Type("handoff.closed");
+  third.cancel = Condition{.types = {}, .where = {{kTier, {"void"}}}};
+  Make({AcceptSla(kHour), second, third});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  Offer(Requested("s", t, "o"));                                  // starts the first and third
+  Offer(Accepted("a", t + kMinute, "o"));                         // met; starts the second
+  Offer(Ev("n", "order.note", t + 2 * kMinute, "o", "x", "y", "void"));  // cancels the third
+  ASSERT_EQ(out_.size(), 5u);
+  EXPECT_EQ(out_[2].kind, DecisionKind::kMet);
+  EXPECT_EQ(out_[2].instance.sla, 0);
+  EXPECT_EQ(out_[3].kind, DecisionKind::kStarted);
+  EXPECT_EQ(out_[3].instance.sla, 1);
+  EXPECT_EQ(out_[4].kind, DecisionKind::kCancelled);
+  EXPECT_EQ(out_[4].instance.sla, 2);
+  EXPECT_EQ(engine_->stats().ignored, 0u);
+}
+
 TEST_F(SlaEngineTest, MissingAttributeNeverMatches) {
   Make({AcceptSla(kHour)});
   Offer(Ev("s", "handoff.requested", T("2026-11-27T10:00:00Z"), "o", "sales", std::nullopt));
