@@ -68,9 +68,10 @@ class OrderTable {
   std::size_t size_ = 0;
 };
 
-// Order keys, each stored once however many instances the order has: a length (one byte,
-// or five for keys of 128 bytes or more) and the bytes, appended to one buffer and named
-// by offset. Released keys stay until the owner compacts (see NeedsCompaction).
+// Short strings (order keys, each stored once however many instances the order has; event
+// ids): a length (one byte, or five for strings of 128 bytes or more) and the bytes,
+// appended to one buffer and named by offset. Released ones stay until the owner compacts
+// (see NeedsCompaction) or rebuilds the arena.
 class KeyArena {
  public:
   using Offset = std::uint32_t;
@@ -78,6 +79,7 @@ class KeyArena {
 
   Offset Add(std::string_view key);
   std::string_view Get(Offset offset) const;
+  void Prefetch(Offset offset) const { __builtin_prefetch(bytes_.data() + offset); }
   void Release(Offset offset) { released_ += Stored(Get(offset).size()); }
   void Reserve(std::size_t bytes) { bytes_.reserve(bytes); }
   // Once more than half the buffer is released keys: the owner then copies every live

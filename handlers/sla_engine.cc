@@ -413,16 +413,15 @@ std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::uint64_t hash, std:
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     Entry& e = slots_[i];
     if (e.hash == 0) {
-      e.hash = hash;
-      e.time = time;
-      e.id.assign(id);
+      e = Entry{.hash = hash, .time = time, .id = ids_.Add(id)};
       ++size_;
       return {&e.time, true};
     }
-    if (e.hash == hash && e.id == id) return {&e.time, false};
+    if (e.hash == hash && ids_.Get(e.id) == id) return {&e.time, false};
   }
 }
 
+// Keeps the ids with a time >= since, in a new table and a new arena of just those.
 void SlaEngine::SeenIds::EraseOlderThan(TimeMs since) {
   std::size_t keep = 0;
   for (const Entry& e : slots_) keep += e.hash != 0 && e.time >= since;
@@ -430,13 +429,11 @@ void SlaEngine::SeenIds::EraseOlderThan(TimeMs since) {
   std::size_t capacity = 64;
   while (keep * 4 > capacity * 3) capacity *= 2;
   std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
+  KeyArena old_ids = std::exchange(ids_, KeyArena());
   size_ = 0;
-  std::size_t mask = capacity - 1;
-  for (Entry& e : old) {
+  for (const Entry& e : old) {
     if (e.hash == 0 || e.time < since) continue;
-    std::size_t i = e.hash & mask;
-    while (slots_[i].hash != 0) i = (i + 1) & mask;
-    slots_[i] = std::move(e);
+    Place(Entry{.hash = e.hash, .time = e.time, .id = ids_.Add(old_ids.Get(e.id))});
     ++size_;
   }
 }
@@ -447,16 +444,20 @@ void SlaEngine::SeenIds::Reserve(std::size_t ids) {
   if (capacity > slots_.size()) Rehash(capacity);
 }
 
-// Moves every entry into a table of `capacity` slots (a power of two, > size_ * 4 / 3).
+// Moves every entry into a table of `capacity` slots (a power of two, > size_ * 4 / 3);
+// the arena stays.
 void SlaEngine::SeenIds::Rehash(std::size_t capacity) {
   std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
-  std::size_t mask = capacity - 1;
-  for (Entry& e : old) {
-    if (e.hash == 0) continue;
-    std::size_t i = e.hash & mask;
-    while (slots_[i].hash != 0) i = (i + 1) & mask;
-    slots_[i] = std::move(e);
+  for (const Entry& e : old) {
+    if (e.hash != 0) Place(e);
   }
+}
+
+void SlaEngine::SeenIds::Place(const Entry& entry) {
+  std::size_t mask = slots_.size() - 1;
+  std::size_t i = entry.hash & mask;
+  while (slots_[i].hash != 0) i = (i + 1) & mask;
+  slots_[i] = entry;
 }
 
 void SlaEngine::CountState(const Instance& instance, int delta) {

@@ -200,10 +200,11 @@ class SlaEngine {
   std::vector<Remembered> forget_queue_;  // closed instances in close order (= forget order)
   std::size_t forget_head_ = 0;
 
-  // Event id -> event time. Open addressing with linear probing: a lookup is one cache miss
-  // (the entry holds the hash and, for ids up to 15 bytes, the id itself), where
-  // std::unordered_map chases bucket -> previous node -> node, and an insert allocates
-  // nothing. Ids leave only through EraseOlderThan, which rebuilds the table.
+  // Event id -> event time. Open addressing with linear probing over 24-byte entries
+  // {64-bit hash, time, id offset}; the ids themselves sit in an arena, read only when a
+  // hash matches (a duplicate, or a collision). A new id costs one cache miss and an
+  // append, whatever its length, and allocates nothing of its own. Ids leave only through
+  // EraseOlderThan, which rebuilds the table and the arena.
   class SeenIds {
    public:
     static std::uint64_t Hash(std::string_view id);
@@ -217,8 +218,14 @@ class SlaEngine {
     std::size_t size() const { return size_; }
     template <typename Visit>
     void ForEach(Visit visit) const {
-      for (const Entry& e : slots_) {
-        if (e.hash != 0) visit(std::string_view(e.id), e.time);
+      // The ids are in the arena in arrival order, not in table order: fetch a few entries
+      // ahead so that their misses overlap.
+      constexpr std::size_t kAhead = 16;
+      for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (i + kAhead < slots_.size() && slots_[i + kAhead].hash != 0) {
+          ids_.Prefetch(slots_[i + kAhead].id);
+        }
+        if (slots_[i].hash != 0) visit(ids_.Get(slots_[i].id), slots_[i].time);
       }
     }
 
@@ -226,11 +233,13 @@ class SlaEngine {
     struct Entry {
       std::uint64_t hash = 0;  // 0: empty; a stored hash has its top bit set
       TimeMs time = 0;
-      std::string id;
+      KeyArena::Offset id = KeyArena::kNone;
     };
     void Rehash(std::size_t capacity);
+    void Place(const Entry& entry);  // into the first free slot of its probe run
     std::vector<Entry> slots_;  // a power of two long, at most 3/4 full
     std::size_t size_ = 0;
+    KeyArena ids_;
   };
   SeenIds seen_ids_;
   std::size_t seen_ids_after_sweep_ = 0;

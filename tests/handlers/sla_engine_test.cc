@@ -522,6 +522,24 @@ TEST_F(SlaEngineTest, DuplicateIdIsDroppedWhateverItsContent) {
   EXPECT_EQ(engine_->stats().applied, 1u);
 }
 
+TEST_F(SlaEngineTest, LongIdsStayRecognisedAcrossTheSweepsThatDropOldOnes) {
+  Make({AcceptSla(kHour)}, 0, /*dedupe_window=*/10 * kMinute);
+  auto id = [](int i) { return std::string(i % 7 == 0 ? 300 : 36, 'u') + std::to_string(i); };
+  TimeMs t0 = T("2026-11-27T10:00:00Z");
+  for (int i = 0; i < 3000; ++i) {  // one a second: the table is swept several times
+    ASSERT_EQ(Offer(Ev(id(i), "order.note", t0 + i * kSecond, "o")),
+              SlaEngine::Admission::kBuffered);
+  }
+  // F is t0 + 2999 s: ids from t0 + 2399 s on are remembered, whatever the sweeps moved.
+  for (int i : {2399, 2400, 2401, 2800, 2996, 2997, 2998, 2999}) {
+    EXPECT_EQ(Offer(Ev(id(i), "order.note", t0 + 3000 * kSecond, "o")),
+              SlaEngine::Admission::kDuplicate)
+        << i;
+  }
+  EXPECT_EQ(Offer(Ev(id(2398), "order.note", t0 + 3000 * kSecond, "o")),
+            SlaEngine::Admission::kBuffered);
+}
+
 TEST_F(SlaEngineTest, IdsAreForgottenOutsideDedupeWindow) {
   Make({AcceptSla(kHour)}, 0, /*dedupe_window=*/10 * kMinute);
   Offer(Ev("x", "order.note", T("2026-11-27T10:00:00Z"), "o"));
