@@ -17,8 +17,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,6 +37,7 @@
 #include "daemon/engine_host.h"
 #include "daemon/kafka_event_source.h"
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace {
 
@@ -61,15 +65,65 @@ struct Measured {
   double cpu_ns_per_event = 0;
   double cores_busy = 0;
   double engine_thread_busy = 0;  // handoffd only: the engine thread's share of one core
+  std::string threads;            // ThreadShares over the measurement
 };
 
+// Each thread's time on a CPU and time runnable but waiting for one, from
+// /proc/self/task/<tid>/schedstat (ns), keyed by thread id, with the thread's name.
+struct ThreadTimes {
+  std::string name;
+  double run_s = 0, wait_s = 0;
+};
+std::map<std::string, ThreadTimes> ThreadTimesNow() {
+  std::map<std::string, ThreadTimes> threads;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm"), schedstat(task.path() / "schedstat");
+    ThreadTimes t;
+    double run_ns = 0, wait_ns = 0;
+    if (std::getline(comm, t.name) && schedstat >> run_ns >> wait_ns) {
+      t.run_s = run_ns / 1e9;
+      t.wait_s = wait_ns / 1e9;
+      threads[task.path().filename()] = t;
+    }
+  }
+  return threads;
+}
+
+// Where the cores went between `before` and now: per thread name (summed over threads of
+// that name), the share of one core it ran and waited for a core, busiest first.
+std::string ThreadShares(const std::map<std::string, ThreadTimes>& before, double seconds) {
+  std::map<std::string, std::pair<double, double>> by_name;
+  for (const auto& [tid, now] : ThreadTimesNow()) {
+    auto it = before.find(tid);
+    double run = now.run_s - (it != before.end() ? it->second.run_s : 0);
+    double wait = now.wait_s - (it != before.end() ? it->second.wait_s : 0);
+    by_name[now.name].first += run / seconds;
+    by_name[now.name].second += wait / seconds;
+  }
+  std::vector<std::pair<std::string, std::pair<double, double>>> sorted(by_name.begin(),
+                                                                        by_name.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::string out;
+  for (const auto& [name, share] : sorted) {
+    if (share.first < 0.01) continue;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%s%s %.2f (waiting %.2f)", out.empty() ? "" : ", ",
+                  name.c_str(), share.first, share.second);
+    out += buf;
+  }
+  return out;
+}
+
 // Ends a measurement that started at `first` with the process CPU time `cpu_first`.
-Measured Finish(std::uint64_t events, Clock::time_point first, double cpu_first) {
+Measured Finish(std::uint64_t events, Clock::time_point first, double cpu_first,
+                const std::map<std::string, ThreadTimes>& threads_first) {
   double seconds = std::chrono::duration<double>(Clock::now() - first).count();
   double cpu = ProcessCpuSeconds() - cpu_first;
   return Measured{.events_per_s = double(events) / seconds,
                   .cpu_ns_per_event = cpu * 1e9 / double(events),
-                  .cores_busy = cpu / seconds};
+                  .cores_busy = cpu / seconds,
+                  .threads = ThreadShares(threads_first, seconds)};
 }
 
 // Event j: order j/2's request (even j) or acceptance (odd j), both in partition order % 64.
@@ -154,6 +208,7 @@ Measured Baseline(const std::string& brokers, std::uint64_t events) {
   std::size_t checksum = 0;
   Clock::time_point first;
   double cpu_first = 0;
+  std::map<std::string, ThreadTimes> threads_first;
   while (read < events) {
     // consume_batch_queue waits until the batch is full or the timeout: ask for no more
     // than what is left, and wait 10 ms at most, so the last batch or a partition fetched
@@ -165,13 +220,14 @@ Measured Baseline(const std::string& brokers, std::uint64_t events) {
         if (read++ == 0) {
           first = Clock::now();
           cpu_first = ProcessCpuSeconds();
+          threads_first = ThreadTimesNow();
         }
         checksum += messages[i]->len + static_cast<const char*>(messages[i]->payload)[0];
       }
       rd_kafka_message_destroy(messages[i]);
     }
   }
-  Measured measured = Finish(events, first, cpu_first);
+  Measured measured = Finish(events, first, cpu_first, threads_first);
   rd_kafka_queue_destroy(queue);
   rd_kafka_consumer_close(consumer);
   rd_kafka_destroy(consumer);
@@ -204,6 +260,7 @@ class EngineThread {
 
  private:
   void Run() {
+    NameThisThread("engine");
     for (;;) {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return !tasks_.empty(); });
@@ -243,6 +300,7 @@ Measured Handoffd(const std::string& brokers, std::uint64_t events) {
   std::atomic<std::uint64_t> applied{0};
   Clock::time_point first;
   double cpu_first = 0, engine_cpu_first = 0;
+  std::map<std::string, ThreadTimes> threads_first;
   bool started = false;
   while (applied.load() < events) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -250,6 +308,7 @@ Measured Handoffd(const std::string& brokers, std::uint64_t events) {
       first = Clock::now();
       cpu_first = ProcessCpuSeconds();
       engine_cpu_first = engine.CpuSeconds();
+      threads_first = ThreadTimesNow();
       started = true;
     }
     engine.Post([&] {
@@ -258,7 +317,7 @@ Measured Handoffd(const std::string& brokers, std::uint64_t events) {
       applied.store(sum);
     });
   }
-  Measured measured = Finish(events, first, cpu_first);
+  Measured measured = Finish(events, first, cpu_first, threads_first);
   measured.engine_thread_busy = (engine.CpuSeconds() - engine_cpu_first) * measured.events_per_s /
                                 double(events);
   std::promise<void> stopped;
@@ -284,11 +343,13 @@ int main(int argc, char** argv) {
   std::printf("baseline  (bare librdkafka consumer): %10.0f events/s, %5.0f ns CPU/event, "
               "%.2f cores busy\n",
               baseline.events_per_s, baseline.cpu_ns_per_event, baseline.cores_busy);
+  std::printf("  threads, cores: %s\n", baseline.threads.c_str());
   Measured handoffd = Handoffd((*cluster)->bootstrap_servers(), events);
   std::printf("handoffd  (KafkaEventSource + EngineHost): %10.0f events/s, %5.0f ns CPU/event, "
               "%.2f cores busy (the engine thread %.2f)\n",
               handoffd.events_per_s, handoffd.cpu_ns_per_event, handoffd.cores_busy,
               handoffd.engine_thread_busy);
+  std::printf("  threads, cores: %s\n", handoffd.threads.c_str());
   double ratio = handoffd.events_per_s / baseline.events_per_s;
   std::printf("ratio handoffd / baseline: %.2f (goal >= 0.7); CPU per event baseline / handoffd: "
               "%.2f\n",

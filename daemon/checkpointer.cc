@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace handoff {
 namespace {
@@ -77,6 +78,7 @@ Checkpointer::Checkpointer(EngineHost& host, CheckpointStore& store, DecisionPub
       writer_(std::make_unique<Writer>()),
       alive_(std::make_shared<int>(0)) {
   writer_->thread = std::thread([this] {
+    NameThisThread("handoff-ckpt");
     Writer& w = *writer_;
     for (;;) {
       Writer::Job job;

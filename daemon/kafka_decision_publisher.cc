@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace handoff {
 
@@ -114,6 +115,7 @@ Result<std::unique_ptr<KafkaDecisionPublisher>> KafkaDecisionPublisher::Create(
   }
   // Delivery reports are served here, never on the engine thread.
   producer->poller = std::thread([p = producer.get()] {
+    NameThisThread("handoff-dpoll");
     while (!p->stop) rd_kafka_poll(p->rk, 100);
   });
   return std::unique_ptr<KafkaDecisionPublisher>(

@@ -20,6 +20,7 @@
 #include "daemon/engine_host.h"
 #include "daemon/logger.h"
 #include "daemon/rate_limited_log.h"
+#include "daemon/thread_name.h"
 #include "handlers/decoder.h"
 
 namespace handoff {
@@ -248,6 +249,7 @@ struct KafkaEventSource::Worker {
   // ---- the consumer thread
 
   void Loop() {
+    NameThisThread("handoff-consume");
     std::vector<rd_kafka_message_t*> messages(options.max_batch);
     while (!stopping.load(std::memory_order_relaxed)) {
       // Rebalance, error and statistics callbacks run inside this call.

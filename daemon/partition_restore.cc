@@ -5,6 +5,8 @@
 #include <exception>
 #include <thread>
 
+#include "daemon/thread_name.h"
+
 namespace handoff {
 
 RestoredPartition RestoreFromStore(CheckpointStore& store, std::int32_t partition,
@@ -47,7 +49,12 @@ std::vector<RestoredPartition> RestoreFromStore(CheckpointStore& store,
   };
   std::size_t workers = std::min<std::size_t>(std::max(threads, 1u), partitions.size());
   std::vector<std::jthread> pool;
-  for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+  for (std::size_t w = 1; w < workers; ++w) {
+    pool.emplace_back([&] {
+      NameThisThread("handoff-restore");
+      work();
+    });
+  }
   work();  // the caller is one of the workers
   pool.clear();  // joins
   std::vector<RestoredPartition> out;
