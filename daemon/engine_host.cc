@@ -71,13 +71,34 @@ Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config
 
 void EngineHost::Revoke(std::int32_t partition) { partitions_.erase(partition); }
 
+void EngineHost::Offer(std::span<std::pair<std::int32_t, Event>> events, TimeMs wall_now) {
+  constexpr std::size_t kOfferAhead = 8;  // ~the misses a core keeps in flight
+  offer_targets_.clear();
+  Partition* target = nullptr;  // consecutive events mostly share a partition
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i == 0 || events[i].first != events[i - 1].first) {
+      auto it = partitions_.find(events[i].first);
+      target = it == partitions_.end() ? nullptr : &it->second;
+    }
+    offer_targets_.push_back(target);
+  }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    std::size_t ahead = i + kOfferAhead;
+    if (ahead < events.size() && offer_targets_[ahead] != nullptr) {
+      offer_targets_[ahead]->engine.Prefetch(events[ahead].second);
+    }
+    Partition* state = offer_targets_[i];
+    if (state == nullptr) continue;  // revoked while the record was in flight
+    state->last_event_wall = wall_now;
+    Run(events[i].first, *state, [&](SlaEngine& engine, std::vector<Decision>& out) {
+      engine.Offer(std::move(events[i].second), out);
+    });
+  }
+}
+
 void EngineHost::Offer(std::int32_t partition, Event event, TimeMs wall_now) {
-  auto it = partitions_.find(partition);
-  if (it == partitions_.end()) return;  // revoked while the record was in flight
-  it->second.last_event_wall = wall_now;
-  Run(partition, it->second, [&](SlaEngine& engine, std::vector<Decision>& out) {
-    engine.Offer(std::move(event), out);
-  });
+  std::pair<std::int32_t, Event> one{partition, std::move(event)};
+  Offer(std::span(&one, 1), wall_now);
 }
 
 void EngineHost::SetCaughtUp(std::int32_t partition, bool caught_up) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -72,7 +73,12 @@ class EngineHost {
   Result<std::size_t> Reconfigure(std::shared_ptr<const Config> config);
   std::uint64_t dropped_on_reload() const { return dropped_on_reload_; }
 
-  void Offer(std::int32_t partition, Event event, TimeMs wall_now);
+  // Offers events in order, each to its partition's engine; an event whose partition was
+  // revoked while it was in flight is dropped. While one event is offered, the dedupe
+  // entry of the one kOfferAhead behind it is fetched (SlaEngine::Prefetch): in a large
+  // table each is a cache miss, and this way they overlap.
+  void Offer(std::span<std::pair<std::int32_t, Event>> events, TimeMs wall_now);
+  void Offer(std::int32_t partition, Event event, TimeMs wall_now);  // one event
   void CountRejected(RejectReason reason) { ++rejected_[static_cast<std::size_t>(reason)]; }
   void SetCaughtUp(std::int32_t partition, bool caught_up);
   void SetLag(std::int32_t partition, const std::string& topic, std::int64_t lag);
@@ -109,6 +115,7 @@ class EngineHost {
   SlaEngine::Slas slas_;
   std::vector<DecisionSink*> sinks_;
   std::map<std::int32_t, Partition> partitions_;
+  std::vector<Partition*> offer_targets_;  // Offer's scratch: each event's partition
   EngineStats totals_;
   std::array<std::uint64_t, kAllRejectReasons.size()> rejected_{};
   std::map<std::string, std::uint64_t> consumed_;  // topic -> records read

@@ -684,7 +684,7 @@ struct KafkaEventSource::Worker {
       }
     }
     TimeMs now = clock.Now();
-    for (auto& [partition, event] : batch.events) host.Offer(partition, std::move(event), now);
+    host.Offer(batch.events, now);
     for (std::size_t t = 0; t < batch.consumed.size(); ++t) {
       if (batch.consumed[t] != 0) host.CountConsumed(topics[t], batch.consumed[t]);
     }

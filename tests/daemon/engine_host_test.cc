@@ -45,6 +45,35 @@ TEST_F(EngineHostTest, EventsForUnassignedPartitionsAreDropped) {
   EXPECT_TRUE(host_.partitions().empty());
 }
 
+// A batch longer than the prefetch distance, mixing partitions, one of them unassigned:
+// each event reaches its own partition's engine in order, and only the stray one is lost.
+TEST_F(EngineHostTest, BatchGoesToEachEventsPartitionInOrder) {
+  host_.Assign(0);
+  host_.Assign(1);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  std::vector<std::pair<std::int32_t, Event>> batch;
+  for (int i = 0; i < 20; ++i) {
+    std::int32_t partition = i % 5 == 4 ? 7 : i % 2;  // 7 is not assigned
+    batch.emplace_back(partition, Requested("e" + std::to_string(i), t, "o" + std::to_string(i)));
+  }
+  batch.emplace_back(0, Requested("e0", t, "o0"));  // a duplicate of the first
+  batch.emplace_back(0, Ev("n", "order.note", t + 10 * kSecond, "z"));  // releases partition 0
+  batch.emplace_back(1, Ev("n", "order.note", t + 10 * kSecond, "z"));  // and 1
+  host_.Offer(batch, t);
+
+  std::vector<std::string> started[2];
+  for (const auto& [partition, decision] : sink_.decisions()) {
+    ASSERT_TRUE(partition == 0 || partition == 1) << partition;
+    EXPECT_EQ(decision.kind, DecisionKind::kStarted);
+    started[partition].push_back(decision.instance.key);
+  }
+  EXPECT_EQ(started[0], (std::vector<std::string>{"o0", "o2", "o6", "o8", "o10", "o12", "o16",
+                                                  "o18"}));
+  EXPECT_EQ(started[1], (std::vector<std::string>{"o1", "o3", "o5", "o7", "o11", "o13", "o15",
+                                                  "o17"}));
+  EXPECT_EQ(host_.totals().duplicate, 1u);
+}
+
 TEST_F(EngineHostTest, IdleCaughtUpPartitionBreachesOnWallClock) {
   host_.Assign(0);
   TimeMs t = T("2026-11-27T10:00:00Z");
