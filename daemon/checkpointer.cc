@@ -159,9 +159,15 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPart
   applied_.erase(partition);
   std::optional<Error> error = std::move(restored.error);
   if (!error && restored.engine) {
-    error = host_.Install(partition, std::move(*restored.engine), restored.basis);
+    error = host_.Install(partition, std::move(*restored.engine), restored.basis,
+                          restored.dropped_open);
     if (!error) {
       applied_[partition] = *restored.offsets;
+      if (restored.dropped_open > 0) {
+        LogWarn("checkpoint held open instances of SLAs no longer configured; dropped them",
+                {{"partition", std::to_string(partition)},
+                 {"dropped_open_instances", std::to_string(restored.dropped_open)}});
+      }
       LogInfo("partition restored from checkpoint",
               {{"partition", std::to_string(partition)},
                {"open_instances",

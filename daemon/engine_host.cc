@@ -23,25 +23,27 @@ void EngineHost::Assign(std::int32_t partition) {
 }
 
 std::optional<Error> EngineHost::Restore(std::int32_t partition, std::string_view state) {
-  auto engine = RestoreEngine(basis(), state);
+  std::size_t dropped = 0;
+  auto engine = RestoreEngine(basis(), state, &dropped);
   if (!engine) return engine.error();
-  return Install(partition, std::move(engine).value(), basis());
+  return Install(partition, std::move(engine).value(), basis(), dropped);
 }
 
-Result<SlaEngine> EngineHost::RestoreEngine(const Basis& basis, std::string_view state) {
-  return SlaEngine::RestoreState(basis.slas, OptionsOf(*basis.config), state);
+Result<SlaEngine> EngineHost::RestoreEngine(const Basis& basis, std::string_view state,
+                                            std::size_t* dropped_open) {
+  return SlaEngine::RestoreState(basis.slas, OptionsOf(*basis.config), state, dropped_open);
 }
 
 std::optional<Error> EngineHost::Install(std::int32_t partition, SlaEngine engine,
-                                         const Basis& built_under) {
+                                         const Basis& built_under, std::size_t dropped_open) {
   if (built_under.config != config_ || built_under.slas != slas_) {
     // A reload came while the engine was restored elsewhere: it missed Reconfigure.
-    std::size_t dropped = 0;
-    auto rehomed = SlaEngine::RestoreState(slas_, OptionsOf(*config_), engine.SaveState(), &dropped);
+    auto rehomed =
+        SlaEngine::RestoreState(slas_, OptionsOf(*config_), engine.SaveState(), &dropped_open);
     if (!rehomed) return rehomed.error();
     engine = std::move(rehomed).value();
-    dropped_on_reload_ += dropped;
   }
+  dropped_open_instances_ += dropped_open;
   partitions_.erase(partition);
   partitions_.try_emplace(partition, std::move(engine));
   return std::nullopt;
@@ -65,7 +67,7 @@ Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config
   for (auto& [_, state] : partitions_) state.engine = std::move(*next++);
   config_ = std::move(config);
   slas_ = std::move(slas);
-  dropped_on_reload_ += dropped;
+  dropped_open_instances_ += dropped;
   return dropped;
 }
 

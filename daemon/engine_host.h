@@ -54,24 +54,30 @@ class EngineHost {
   Basis basis() const { return Basis{config_, slas_}; }
 
   // Checkpoints (DESIGN.md §9): assigns the partition with the engine state saved by
-  // SlaEngine::SaveState, replacing any engine it had. On error (corrupt state) the
-  // partition is left as it was.
+  // SlaEngine::SaveState, replacing any engine it had. Open instances of SLAs the config
+  // no longer has are dropped and added to dropped_open_instances(). On error (corrupt
+  // state) the partition is left as it was.
   std::optional<Error> Restore(std::int32_t partition, std::string_view state);
   // Restore in two steps, so that the slow one runs off the engine thread. RestoreEngine
-  // (any thread, static) builds the engine under `basis`; Install (engine thread) moves it
-  // in, replacing any engine the partition had. If a reload replaced the basis in between,
-  // Install first re-homes the engine under the current one, as Reconfigure does (the
-  // open instances of removed SLAs are added to dropped_on_reload()); if that fails the
+  // (any thread, static) builds the engine under `basis`, dropping the open instances of
+  // SLAs `basis` lacks (their number in *dropped_open); Install (engine thread) moves it
+  // in, replacing any engine the partition had, and adds `dropped_open` to
+  // dropped_open_instances(). If a reload replaced the basis in between, Install first
+  // re-homes the engine under the current one, as Reconfigure does; if that fails the
   // partition is left as it was.
-  static Result<SlaEngine> RestoreEngine(const Basis& basis, std::string_view state);
-  std::optional<Error> Install(std::int32_t partition, SlaEngine engine, const Basis& built_under);
+  static Result<SlaEngine> RestoreEngine(const Basis& basis, std::string_view state,
+                                         std::size_t* dropped_open = nullptr);
+  std::optional<Error> Install(std::int32_t partition, SlaEngine engine, const Basis& built_under,
+                               std::size_t dropped_open = 0);
 
   // Reload: re-homes every partition's state under `config`'s SLAs and time options
   // (SlaEngine::RestoreState): a new SLA starts empty, a removed SLA's instances are
-  // dropped (their number is returned and added to dropped_on_reload()), a changed
+  // dropped (their number is returned and added to dropped_open_instances()), a changed
   // target applies to instances started from now on. On error nothing changed.
   Result<std::size_t> Reconfigure(std::shared_ptr<const Config> config);
-  std::uint64_t dropped_on_reload() const { return dropped_on_reload_; }
+  // Open instances dropped because their SLA left the config: by reloads, and by restores
+  // from checkpoints written under an older config.
+  std::uint64_t dropped_open_instances() const { return dropped_open_instances_; }
 
   // Offers events in order, each to its partition's engine; an event whose partition was
   // revoked while it was in flight is dropped. While one event is offered, the dedupe
@@ -121,7 +127,7 @@ class EngineHost {
   std::map<std::string, std::uint64_t> consumed_;  // topic -> records read
   bool ready_ = false;
   std::vector<Decision> decisions_;  // reused between calls
-  std::uint64_t dropped_on_reload_ = 0;  // open instances of SLAs removed by reloads
+  std::uint64_t dropped_open_instances_ = 0;
 };
 
 }  // namespace handoff

@@ -22,7 +22,8 @@ RestoredPartition RestoreFromStore(CheckpointStore& store, std::int32_t partitio
     if (!loaded->has_value()) return restored;
     Checkpoint& checkpoint = *loaded.value();
     restored.offsets = std::move(checkpoint.offsets);
-    Result<SlaEngine> engine = EngineHost::RestoreEngine(basis, checkpoint.engine_state);
+    Result<SlaEngine> engine =
+        EngineHost::RestoreEngine(basis, checkpoint.engine_state, &restored.dropped_open);
     if (engine.ok()) {
       restored.engine.emplace(std::move(engine).value());
     } else {

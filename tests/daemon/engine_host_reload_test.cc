@@ -90,7 +90,7 @@ TEST_F(EngineHostReloadTest, RemovedSlaInstancesAreDroppedAndCounted) {
   auto dropped = host_->Reconfigure(ConfigOf({ShipSla(kHour)}));
   ASSERT_TRUE(dropped.ok());
   EXPECT_EQ(*dropped, 2u);
-  EXPECT_EQ(host_->dropped_on_reload(), 2u);
+  EXPECT_EQ(host_->dropped_open_instances(), 2u);
   EXPECT_EQ(host_->open_counts(0).running, 1u);  // index 0 is the ship SLA now
   // Nothing of the removed SLA fires later.
   std::size_t before = sink_.decisions().size();
@@ -182,14 +182,31 @@ TEST_F(EngineHostReloadTest, InstallAfterAReloadRehomesTheEngineUnderTheNewSlas)
   const SlaEngine& installed = host_->partitions().at(7).engine;
   ASSERT_EQ(installed.slas().size(), 1u);
   EXPECT_EQ(installed.open_instances(), 1u);
-  EXPECT_EQ(host_->dropped_on_reload(), 2u);  // the reload's, and this partition's
+  EXPECT_EQ(host_->dropped_open_instances(), 2u);  // the reload's, and this partition's
 
   // Under the running basis nothing is re-homed.
   auto current = EngineHost::RestoreEngine(host_->basis(), installed.SaveState());
   ASSERT_TRUE(current.ok());
   ASSERT_FALSE(host_->Install(8, std::move(current).value(), host_->basis()));
   EXPECT_EQ(host_->partitions().at(8).engine.open_instances(), 1u);
-  EXPECT_EQ(host_->dropped_on_reload(), 2u);
+  EXPECT_EQ(host_->dropped_open_instances(), 2u);
+}
+
+// A checkpoint written under a config with an SLA the running config lacks: that SLA's
+// open instances are dropped on restore, and counted.
+TEST_F(EngineHostReloadTest, RestoreUnderAConfigWithoutAnSlaCountsWhatItDrops) {
+  Start({AcceptSla(kHour), ShipSla(kHour)});
+  TimeMs t = clock_.Now();
+  Offer(Requested("e1", t, "o1"));
+  Offer(Accepted("e2", t + kSecond, "o2"));  // opens a ship instance
+  Offer(Accepted("e3", t + kSecond, "o3"));  // and another
+  IdleUntil(t + kMinute);
+  std::string state = host_->partitions().at(0).engine.SaveState();
+
+  Start({AcceptSla(kHour)});
+  ASSERT_FALSE(host_->Restore(0, state));
+  EXPECT_EQ(host_->partitions().at(0).engine.open_instances(), 1u);
+  EXPECT_EQ(host_->dropped_open_instances(), 2u);
 }
 
 TEST_F(EngineHostReloadTest, CorruptStateLeavesThePartitionAlone) {
