@@ -17,6 +17,7 @@
 #include "daemon/demo_generator.h"
 #include "daemon/engine_host.h"
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace handoff {
 namespace {
@@ -98,6 +99,7 @@ int RunDemo(std::uint32_t rate, const RuntimeFlags& flags) {
   std::condition_variable wake;
   bool done = false;
   std::thread reporter([&] {
+    NameThisThread("handoff-summary");
     std::unique_lock lock(mutex);
     while (!wake.wait_for(lock, kSummaryInterval, [&] { return done; })) {
       std::uint64_t orders = generator.orders_started();

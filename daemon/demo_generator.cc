@@ -9,6 +9,7 @@
 
 #include "daemon/demo_orders.h"
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace handoff {
 namespace {
@@ -84,6 +85,7 @@ void DemoGenerator::Stop() {
 }
 
 void DemoGenerator::Loop() {
+  NameThisThread("handoff-demogen");
   auto* producer = static_cast<rd_kafka_t*>(producer_);
   DemoOrderPlanner planner(options_.seed);
   std::map<std::uint64_t, std::pair<DemoOrder, std::size_t>> orders;  // -> events left

@@ -17,6 +17,7 @@
 
 #include "daemon/basic_auth.h"
 #include "daemon/logger.h"
+#include "daemon/thread_name.h"
 
 namespace handoff {
 
@@ -392,6 +393,7 @@ Result<std::string> HttpServer::Start() {
     if (ec) return Error{"web.tls_key_file " + options.tls_key_file + ": " + ec.message()};
   }
   s.worker = std::make_unique<asio::thread_pool>(1);
+  asio::post(*s.worker, [] { NameThisThread("handoff-http"); });
 
   auto host_port = SplitHostPort(options.listen_address);
   if (!host_port) {
