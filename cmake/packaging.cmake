@@ -50,8 +50,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.com/handoff")
 
 # Shared libraries (librdkafka1, libyaml-cpp0.7, libsimdjson14, libdate-tz3,
-# libprometheus-cpp-*, libsystemd0, libssl3, libjemalloc2, ...) as dpkg-shlibdeps finds them in the
-# binary; tzdata (calendars load zones at run time) and adduser (postinst) by name.
+# libprometheus-cpp-core1.0, libboost-system1.74.0, libsystemd0, libssl3, libjemalloc2,
+# ...) as dpkg-shlibdeps finds them in the binary; tzdata (calendars load zones at run
+# time) and adduser (postinst) by name.
 find_program(HANDOFF_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(HANDOFF_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
@@ -59,8 +60,8 @@ if(HANDOFF_DPKG_SHLIBDEPS)
 else()
   message(WARNING "dpkg-shlibdeps not found: listing the Debian 12 runtime libraries by hand")
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "tzdata, adduser, librdkafka1 (>= 2.0), libyaml-cpp0.7, \
-libsimdjson14, libdate-tz3, libprometheus-cpp-core1.0, libprometheus-cpp-pull1.0, \
-libsystemd0, libssl3, libjemalloc2, libstdc++6, libc6")
+libsimdjson14, libdate-tz3, libprometheus-cpp-core1.0, libboost-system1.74.0, libsystemd0, \
+libssl3, libjemalloc2, zlib1g, libcrypt1, libstdc++6, libc6")
 endif()
 
 # Maintainer scripts, and the config as a conffile (kept and never overwritten
