@@ -229,7 +229,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
       engine.seen_ids_.TryEmplace(saved.hash, saved.id, saved.time);
     }
   }
-  engine.seen_ids_after_sweep_ = engine.seen_ids_.size();
+  engine.seen_ids_.MarkSwept();
   if (!r.AtEnd()) return corrupt("trailing bytes");
   return engine;
 }

@@ -125,7 +125,7 @@ void SlaEngine::AdvanceFrontier(TimeMs candidate, std::vector<Decision>& out) {
   frontier_ = next;
   Drain(out);
   ForgetExpired();
-  if (seen_ids_.size() > 2 * seen_ids_after_sweep_ + 1024) SweepDedupe();
+  if (seen_ids_.SweepDue()) seen_ids_.StartSweep(frontier_ - options_.dedupe_window);
 }
 
 // Merges the reorder buffer and the timer index up to F: the earliest first, and an event
@@ -394,70 +394,6 @@ void SlaEngine::CompactKeys() {
     }
   });
   keys_ = std::move(live);
-}
-
-void SlaEngine::SweepDedupe() {
-  TimeMs remembered_since = frontier_ - options_.dedupe_window;
-  seen_ids_.EraseOlderThan(remembered_since);
-  seen_ids_after_sweep_ = seen_ids_.size();
-}
-
-std::uint64_t SlaEngine::SeenIds::Hash(std::string_view id) {
-  return std::hash<std::string_view>()(id) | (std::uint64_t{1} << 63);
-}
-
-std::pair<TimeMs*, bool> SlaEngine::SeenIds::TryEmplace(std::uint64_t hash, std::string_view id,
-                                                        TimeMs time) {
-  if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(std::max<std::size_t>(64, slots_.size() * 2));
-  std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    Entry& e = slots_[i];
-    if (e.hash == 0) {
-      e = Entry{.hash = hash, .time = time, .id = ids_.Add(id)};
-      ++size_;
-      return {&e.time, true};
-    }
-    if (e.hash == hash && ids_.Get(e.id) == id) return {&e.time, false};
-  }
-}
-
-// Keeps the ids with a time >= since, in a new table and a new arena of just those.
-void SlaEngine::SeenIds::EraseOlderThan(TimeMs since) {
-  std::size_t keep = 0;
-  for (const Entry& e : slots_) keep += e.hash != 0 && e.time >= since;
-  if (keep == size_) return;  // nothing expired: the table stays as it is
-  std::size_t capacity = 64;
-  while (keep * 4 > capacity * 3) capacity *= 2;
-  std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
-  KeyArena old_ids = std::exchange(ids_, KeyArena());
-  size_ = 0;
-  for (const Entry& e : old) {
-    if (e.hash == 0 || e.time < since) continue;
-    Place(Entry{.hash = e.hash, .time = e.time, .id = ids_.Add(old_ids.Get(e.id))});
-    ++size_;
-  }
-}
-
-void SlaEngine::SeenIds::Reserve(std::size_t ids) {
-  std::size_t capacity = std::max<std::size_t>(64, slots_.size());
-  while (ids * 4 > capacity * 3) capacity *= 2;
-  if (capacity > slots_.size()) Rehash(capacity);
-}
-
-// Moves every entry into a table of `capacity` slots (a power of two, > size_ * 4 / 3);
-// the arena stays.
-void SlaEngine::SeenIds::Rehash(std::size_t capacity) {
-  std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(capacity));
-  for (const Entry& e : old) {
-    if (e.hash != 0) Place(e);
-  }
-}
-
-void SlaEngine::SeenIds::Place(const Entry& entry) {
-  std::size_t mask = slots_.size() - 1;
-  std::size_t i = entry.hash & mask;
-  while (slots_[i].hash != 0) i = (i + 1) & mask;
-  slots_[i] = entry;
 }
 
 void SlaEngine::CountState(const Instance& instance, int delta) {

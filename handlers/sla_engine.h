@@ -24,6 +24,7 @@
 #include "handlers/event.h"
 #include "handlers/order_table.h"
 #include "handlers/result.h"
+#include "handlers/seen_ids.h"
 #include "handlers/sla_definition.h"
 #include "handlers/timer_index.h"
 
@@ -153,7 +154,6 @@ class SlaEngine {
   void CompactKeys();
   void FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out);
   void ForgetExpired();
-  void SweepDedupe();
 
   Slot Start(std::uint16_t sla, const Event& event, TimeMs at, Slot reuse);
   void Pause(Slot slot, TimeMs at);
@@ -203,49 +203,7 @@ class SlaEngine {
   std::vector<Remembered> forget_queue_;  // closed instances in close order (= forget order)
   std::size_t forget_head_ = 0;
 
-  // Event id -> event time. Open addressing with linear probing over 24-byte entries
-  // {64-bit hash, time, id offset}; the ids themselves sit in an arena, read only when a
-  // hash matches (a duplicate, or a collision). A new id costs one cache miss and an
-  // append, whatever its length, and allocates nothing of its own. Ids leave only through
-  // EraseOlderThan, which rebuilds the table and the arena.
-  class SeenIds {
-   public:
-    static std::uint64_t Hash(std::string_view id);
-    // The stored time of `id` and false, or a pointer to `time` newly stored and true.
-    std::pair<TimeMs*, bool> TryEmplace(std::uint64_t hash, std::string_view id, TimeMs time);
-    void Prefetch(std::uint64_t hash) const {
-      if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
-    }
-    void EraseOlderThan(TimeMs since);
-    void Reserve(std::size_t ids);
-    std::size_t size() const { return size_; }
-    template <typename Visit>
-    void ForEach(Visit visit) const {
-      // The ids are in the arena in arrival order, not in table order: fetch a few entries
-      // ahead so that their misses overlap.
-      constexpr std::size_t kAhead = 16;
-      for (std::size_t i = 0; i < slots_.size(); ++i) {
-        if (i + kAhead < slots_.size() && slots_[i + kAhead].hash != 0) {
-          ids_.Prefetch(slots_[i + kAhead].id);
-        }
-        if (slots_[i].hash != 0) visit(ids_.Get(slots_[i].id), slots_[i].time);
-      }
-    }
-
-   private:
-    struct Entry {
-      std::uint64_t hash = 0;  // 0: empty; a stored hash has its top bit set
-      TimeMs time = 0;
-      KeyArena::Offset id = KeyArena::kNone;
-    };
-    void Rehash(std::size_t capacity);
-    void Place(const Entry& entry);  // into the first free slot of its probe run
-    std::vector<Entry> slots_;  // a power of two long, at most 3/4 full
-    std::size_t size_ = 0;
-    KeyArena ids_;
-  };
-  SeenIds seen_ids_;
-  std::size_t seen_ids_after_sweep_ = 0;
+  SeenIds seen_ids_;  // rule 8: event id -> event time
 };
 
 }  // namespace handoff
