@@ -30,7 +30,7 @@ inline std::shared_ptr<const std::vector<SlaDefinition>> LongAcceptSla() {
 
 // "order-00000042": 14 bytes, inside std::string's small-string buffer.
 inline std::string OrderKey(long long i) {
-  char buf[24];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "order-%08lld", i);
   return buf;
 }
