@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <vector>
+
 namespace handoff {
 
 struct DemoCluster::Handles {
@@ -46,5 +48,13 @@ DemoCluster::~DemoCluster() = default;
 void DemoCluster::SetBrokersDown() { rd_kafka_mock_broker_set_down(handles_->cluster, -1); }
 
 void DemoCluster::SetBrokersUp() { rd_kafka_mock_broker_set_up(handles_->cluster, -1); }
+
+void DemoCluster::FailProduceRequests(int count) {
+  constexpr std::int16_t kProduceApiKey = 0;  // the Kafka protocol's number for Produce
+  std::vector<rd_kafka_resp_err_t> errors(static_cast<std::size_t>(count),
+                                          RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors_array(handles_->cluster, kProduceApiKey, errors.size(),
+                                          errors.data());
+}
 
 }  // namespace handoff

@@ -29,6 +29,9 @@ class DemoCluster {
   // Every broker drops its connections and refuses new ones; then accepts them again.
   void SetBrokersDown();
   void SetBrokersUp();
+  // The next `count` produce requests, from any client, fail with
+  // TOPIC_AUTHORIZATION_FAILED, which no retry fixes: how a test makes a producer give up.
+  void FailProduceRequests(int count);
 
  private:
   struct Handles;  // the librdkafka handle that owns the mock cluster

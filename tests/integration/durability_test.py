@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 import unittest
@@ -181,6 +182,37 @@ class DurabilityTest(MockKafkaTestCase):
         self.assertEqual([e["id"] for e in breached], ["accept/order-9/1/breached"])
         self.assertEqual(b.stop(), 0)
 
+    def test_a_decision_the_producer_gives_up_on_exits_2_and_the_restart_sends_it(self):
+        # The broker refuses the breach decision with an error no retry fixes, as after a
+        # long outage of the decisions topic. No checkpoint may then cover that decision:
+        # the daemon exits 2 for its supervisor to restart it, and the restart decides the
+        # breach again from the last checkpoint and sends it.
+        self.write_config(slas=(("accept", "3s"),))
+        a = self.daemon("a")
+        wait_for(a.ready, 20, "a ready")
+        self.kafka.produce("handoffs", [self.requested("order-5", now_rfc3339())])
+
+        def decision_ids():
+            text = self.kafka.consume("decisions", "%s\\n")
+            return {json.loads(line)["id"] for line in text.splitlines() if line.strip()}
+        wait_for(lambda: a.metric("handoff_sla_started_total") == 1, 20, "the instance opened")
+        self.kafka.fail_next_produce()  # the breach's, 3 s after the start: the first one
+        try:
+            code = a.proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.fail("handoffd did not exit after losing a decision:\n" + a.log()[-3000:])
+        self.assertEqual(code, 2, a.log()[-3000:])
+        self.assertIn("a decision was not delivered to the decisions topic", a.log())
+        self.assertIn("msg=stopped exit_code=2", a.log())
+        self.assertEqual(decision_ids(), set())
+
+        b = self.daemon("b")
+        wait_for(b.ready, 30, "b ready")
+        self.assertIn('msg="partition restored from checkpoint"', b.log())
+        wait_for(decision_ids, 30, "the breach sent after the restart")
+        self.assertEqual(decision_ids(), {"accept/order-5/1/breached"})
+        self.assertEqual(b.metric("handoff_sla_started_total"), 0)  # restored, not re-read
+        self.assertEqual(b.stop(), 0)
 
 if __name__ == "__main__":
     unittest.main()

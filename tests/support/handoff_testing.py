@@ -195,6 +195,10 @@ class MockKafka:
     def up(self):
         self.proc.send_signal(signal.SIGUSR2)
 
+    def fail_next_produce(self):
+        """The next produce request, from any client, fails for good."""
+        self.proc.send_signal(signal.SIGHUP)
+
     def produce(self, topic, lines, headers=(), partition=None, properties=None, timeout=60):
         """Produces `key|value` lines (one record each) with kcat; waits for delivery.
         `properties` are librdkafka producer settings."""

@@ -3,6 +3,7 @@
 // (atomically, so a poller never reads half of it), then waits for signals:
 //   SIGUSR1  every broker goes down (connections dropped, new ones refused)
 //   SIGUSR2  every broker comes back
+//   SIGHUP   the next produce request fails with an error no retry fixes
 //   SIGTERM, SIGINT  exit 0
 // Usage: mock_kafka --bootstrap-file FILE [--brokers N] [--topic NAME:PARTITIONS]...
 #include <signal.h>
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   // only sigwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
-  for (int s : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaddset(&signals, s);
+  for (int s : {SIGUSR1, SIGUSR2, SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto cluster = handoff::DemoCluster::Create(brokers, topics);
@@ -84,6 +85,9 @@ int main(int argc, char** argv) {
     } else if (signal == SIGUSR2) {
       (*cluster)->SetBrokersUp();
       std::cerr << "mock_kafka: brokers up" << std::endl;
+    } else if (signal == SIGHUP) {
+      (*cluster)->FailProduceRequests(1);
+      std::cerr << "mock_kafka: the next produce request fails" << std::endl;
     } else {
       std::cerr << "mock_kafka: exiting" << std::endl;
       return 0;
