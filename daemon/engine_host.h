@@ -81,7 +81,7 @@ class EngineHost {
 
   // Offers events in order, each to its partition's engine; an event whose partition was
   // revoked while it was in flight is dropped. While one event is offered, the dedupe
-  // entry of the one kOfferAhead behind it is fetched (SlaEngine::Prefetch): in a large
+  // entry of the one 8 places behind it is fetched (SlaEngine::Prefetch): in a large
   // table each is a cache miss, and this way they overlap.
   void Offer(std::span<std::pair<std::int32_t, Event>> events, TimeMs wall_now);
   void Offer(std::int32_t partition, Event event, TimeMs wall_now);  // one event
