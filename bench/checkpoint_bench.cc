@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "daemon/engine_host.h"
-#include "daemon/file_checkpoint_store.h"
-#include "daemon/partition_restore.h"
+#include "daemon/durability/file_checkpoint_store.h"
+#include "daemon/durability/partition_restore.h"
+#include "daemon/host/engine_host.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {

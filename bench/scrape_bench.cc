@@ -29,11 +29,11 @@
 
 #include <boost/asio.hpp>
 
-#include "daemon/api.h"
-#include "daemon/engine_host.h"
-#include "daemon/http_server.h"
-#include "daemon/metrics.h"
-#include "daemon/timeline_store.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/serve/api.h"
+#include "daemon/serve/http_server.h"
+#include "daemon/serve/metrics.h"
+#include "daemon/serve/timeline_store.h"
 
 namespace handoff {
 namespace {

@@ -4,10 +4,10 @@
 #include <iostream>
 
 #include "config/config_loader.h"
-#include "daemon/build_info.h"
 #include "daemon/daemon.h"
 #include "daemon/demo.h"
-#include "daemon/logger.h"
+#include "daemon/host/build_info.h"
+#include "daemon/host/logger.h"
 #include "handlers/replay_report.h"
 
 namespace handoff {

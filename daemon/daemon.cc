@@ -11,18 +11,18 @@
 #include <boost/asio.hpp>
 
 #include "config/config_loader.h"
-#include "daemon/api.h"
-#include "daemon/checkpointer.h"
-#include "daemon/engine_host.h"
-#include "daemon/file_checkpoint_store.h"
-#include "daemon/http_server.h"
-#include "daemon/kafka_decision_publisher.h"
-#include "daemon/kafka_event_source.h"
-#include "daemon/logger.h"
-#include "daemon/metrics.h"
-#include "daemon/partition_restore.h"
+#include "daemon/durability/checkpointer.h"
+#include "daemon/durability/file_checkpoint_store.h"
+#include "daemon/durability/kafka_decision_publisher.h"
+#include "daemon/durability/partition_restore.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
+#include "daemon/ingest/kafka_event_source.h"
+#include "daemon/serve/api.h"
+#include "daemon/serve/http_server.h"
+#include "daemon/serve/metrics.h"
+#include "daemon/serve/timeline_store.h"
 #include "daemon/systemd_notifier.h"
-#include "daemon/timeline_store.h"
 
 namespace handoff {
 

@@ -11,13 +11,13 @@
 
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
-#include "daemon/decision_sink.h"
-#include "daemon/demo_cluster.h"
-#include "daemon/demo_config.h"
-#include "daemon/demo_generator.h"
-#include "daemon/engine_host.h"
-#include "daemon/logger.h"
-#include "daemon/thread_name.h"
+#include "daemon/demo/demo_cluster.h"
+#include "daemon/demo/demo_config.h"
+#include "daemon/demo/demo_generator.h"
+#include "daemon/host/decision_sink.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
+#include "daemon/host/thread_name.h"
 
 namespace handoff {
 namespace {

@@ -5,7 +5,7 @@
 #include <map>
 #include <mutex>
 
-#include "daemon/checkpoint_store.h"
+#include "daemon/durability/checkpoint_store.h"
 
 namespace handoff::testing {
 
