@@ -294,7 +294,7 @@ Measured Handoffd(const std::string& brokers, std::uint64_t events) {
   EngineThread engine;
   KafkaEventSource source(shared, host, clock,
                           [&engine](std::function<void()> task) { engine.Post(std::move(task)); });
-  if (auto error = source.Start()) Die(error->message);
+  if (Status started = source.Start(); !started) Die(started.error().message);
 
   // Applied = consumed counted by the engine thread; read on that thread.
   std::atomic<std::uint64_t> applied{0};

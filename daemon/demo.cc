@@ -80,8 +80,8 @@ int RunDemo(std::uint32_t rate, const RuntimeFlags& flags) {
                            .rate = rate,
                            .partitions = kPartitions,
                            .seed = static_cast<std::uint64_t>(clock.Now())});
-  if (auto error = generator.Start()) {
-    LogError("demo: cannot start the order generator", {{"error", error->message}});
+  if (Status started = generator.Start(); !started) {
+    LogError("demo: cannot start the order generator", {{"error", started.error().message}});
     return kExitRuntime;
   }
 

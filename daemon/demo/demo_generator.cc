@@ -51,7 +51,7 @@ DemoGenerator::~DemoGenerator() {
   if (producer_ != nullptr) rd_kafka_destroy(static_cast<rd_kafka_t*>(producer_));
 }
 
-std::optional<Error> DemoGenerator::Start() {
+Status DemoGenerator::Start() {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::pair<const char*, std::string> props[] = {
@@ -72,7 +72,7 @@ std::optional<Error> DemoGenerator::Start() {
   }
   producer_ = producer;
   thread_ = std::thread([this] { Loop(); });
-  return std::nullopt;
+  return {};
 }
 
 void DemoGenerator::Stop() {

@@ -33,7 +33,7 @@ class DemoGenerator {
   DemoGenerator(const DemoGenerator&) = delete;
   DemoGenerator& operator=(const DemoGenerator&) = delete;
 
-  std::optional<Error> Start();
+  Status Start();
   void Stop();  // stops producing and flushes what was produced (bounded)
 
   std::uint64_t orders_started() const { return orders_started_.load(); }

@@ -26,7 +26,7 @@ class CheckpointStore {
 
   // Replaces the partition's checkpoint atomically: after a crash at any moment, Load
   // returns either the previous checkpoint or this one, never a mix. nullopt on success.
-  virtual std::optional<Error> Save(std::int32_t partition, const Checkpoint& checkpoint) = 0;
+  virtual Status Save(std::int32_t partition, const Checkpoint& checkpoint) = 0;
 
   // nullopt when the partition has no checkpoint; an Error when one exists but cannot be
   // used (unreadable, corrupt, truncated, another format version). The caller logs it

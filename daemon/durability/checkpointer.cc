@@ -19,10 +19,10 @@ DurationMs MsSince(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
 }
 
-void Count(Checkpointer::Report& report, const std::optional<Error>& error, bool lost) {
-  if (error) {
+void Count(Checkpointer::Report& report, const Status& written, bool lost) {
+  if (!written) {
     ++report.failed;
-    if (!report.first_error) report.first_error = error;
+    if (!report.first_error) report.first_error = written.error();
   } else {
     ++report.saved;
   }
@@ -89,26 +89,26 @@ Checkpointer::Checkpointer(EngineHost& host, CheckpointStore& store, DecisionPub
         job = std::move(w.queue.front());
         w.queue.pop_front();
       }
-      std::optional<Error> error;
+      Status written;
       bool lost = false;
       if (w.lost) {
-        error = Error{"a decision was not delivered earlier; checkpoints are suspended"};
+        written = Error{"a decision was not delivered earlier; checkpoints are suspended"};
       } else if (job.mark && publisher_) {
         // The checkpoint covers every decision made before it; none may be lost after
         // it is written, so they must be acknowledged first.
-        error = AwaitDecisions(*job.mark);
+        written = AwaitDecisions(*job.mark);
         lost = w.lost;
       }
-      if (!error) error = store_.Save(job.partition, job.checkpoint);
+      if (written) written = store_.Save(job.partition, job.checkpoint);
       if (job.sync) {
         std::lock_guard lock(job.sync->mutex);
-        Count(job.sync->report, error, lost);
+        Count(job.sync->report, written, lost);
         --job.sync->remaining;
         job.sync->done.notify_all();
       } else {
-        post_([this, weak = std::weak_ptr<int>(alive_), partition = job.partition, error, lost,
-               round_id = job.round_id] {
-          if (weak.lock()) OnWritten(partition, error, lost, round_id);
+        post_([this, weak = std::weak_ptr<int>(alive_), partition = job.partition, written,
+               lost, round_id = job.round_id] {
+          if (weak.lock()) OnWritten(partition, written, lost, round_id);
         });
       }
     }
@@ -116,7 +116,7 @@ Checkpointer::Checkpointer(EngineHost& host, CheckpointStore& store, DecisionPub
 }
 
 // Waits in short slices, so that a stopping daemon does not wait for a broker.
-std::optional<Error> Checkpointer::AwaitDecisions(std::uint64_t mark) {
+Status Checkpointer::AwaitDecisions(std::uint64_t mark) {
   auto give_up = SteadyClock::now() + std::chrono::milliseconds(options_.delivery_timeout);
   for (;;) {
     Result<bool> delivered = publisher_->WaitDelivered(mark, 100);
@@ -124,7 +124,7 @@ std::optional<Error> Checkpointer::AwaitDecisions(std::uint64_t mark) {
       writer_->lost = true;
       return delivered.error();
     }
-    if (*delivered) return std::nullopt;
+    if (*delivered) return {};
     if (SteadyClock::now() >= give_up) {
       return Error{"decisions not acknowledged within " +
                    FormatDuration(options_.delivery_timeout) + "; checkpoint not written"};
@@ -157,11 +157,11 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(std::int32_t
 std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPartition restored) {
   const std::int32_t partition = restored.partition;
   applied_.erase(partition);
-  std::optional<Error> error = std::move(restored.error);
-  if (!error && restored.engine) {
-    error = host_.Install(partition, std::move(*restored.engine), restored.basis,
-                          restored.dropped_open);
-    if (!error) {
+  Status usable = restored.error ? Status(std::move(*restored.error)) : Status();
+  if (usable && restored.engine) {
+    usable = host_.Install(partition, std::move(*restored.engine), restored.basis,
+                           restored.dropped_open);
+    if (usable) {
       applied_[partition] = *restored.offsets;
       if (restored.dropped_open > 0) {
         LogWarn("checkpoint held open instances of SLAs no longer configured; dropped them",
@@ -175,9 +175,9 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPart
       return restored.offsets;
     }
   }
-  if (error) {
+  if (!usable) {
     LogError("checkpoint unusable; rebuilding the partition from the committed offset",
-             {{"partition", std::to_string(partition)}, {"error", error->message}});
+             {{"partition", std::to_string(partition)}, {"error", usable.error().message}});
   }
   host_.Revoke(partition);  // a fresh engine, whatever was there
   host_.Assign(partition);
@@ -239,14 +239,14 @@ void Checkpointer::SnapshotNext() {
   }
 }
 
-void Checkpointer::OnWritten(std::int32_t partition, const std::optional<Error>& error, bool lost,
+void Checkpointer::OnWritten(std::int32_t partition, const Status& written, bool lost,
                              std::uint64_t round_id) {
-  if (error) {
+  if (!written) {
     LogError("checkpoint not written",
-             {{"partition", std::to_string(partition)}, {"error", error->message}});
+             {{"partition", std::to_string(partition)}, {"error", written.error().message}});
   }
   if (!round_ || round_->id != round_id) return;
-  Count(round_->report, error, lost);
+  Count(round_->report, written, lost);
   --round_->in_flight;
   if (!round_->snapshot_posted) SnapshotNext();
 }

@@ -91,8 +91,8 @@ class Checkpointer {
   struct Writer;    // the thread, its queue and its lock
   struct SyncWait;  // SaveNow waits on it
   void SnapshotNext();
-  std::optional<Error> AwaitDecisions(std::uint64_t mark);  // writer thread
-  void OnWritten(std::int32_t partition, const std::optional<Error>& error, bool lost,
+  Status AwaitDecisions(std::uint64_t mark);  // writer thread
+  void OnWritten(std::int32_t partition, const Status& written, bool lost,
                  std::uint64_t round_id);
   // Snapshots the partition and queues it for the writer; false if it is not assigned.
   bool Enqueue(std::int32_t partition, std::uint64_t round_id,

@@ -175,8 +175,7 @@ Result<Checkpoint> FileCheckpointStore::Decode(std::int32_t partition, std::stri
   return checkpoint;
 }
 
-std::optional<Error> FileCheckpointStore::Save(std::int32_t partition,
-                                               const Checkpoint& checkpoint) {
+Status FileCheckpointStore::Save(std::int32_t partition, const Checkpoint& checkpoint) {
   std::string path = PathOf(partition);
   // The directory may have been removed under us; recreate it rather than fail forever.
   std::error_code ec;
@@ -212,7 +211,7 @@ std::optional<Error> FileCheckpointStore::Save(std::int32_t partition,
   error = errno;
   ::close(dir_fd);
   if (rc != 0) return SystemError("cannot fsync", dir_, error);
-  return std::nullopt;
+  return {};
 }
 
 Result<std::optional<Checkpoint>> FileCheckpointStore::Load(std::int32_t partition) {

@@ -22,7 +22,7 @@ class FileCheckpointStore final : public CheckpointStore {
   // reason (not a directory, permission denied, ...).
   static Result<std::unique_ptr<FileCheckpointStore>> Open(const std::string& dir);
 
-  std::optional<Error> Save(std::int32_t partition, const Checkpoint& checkpoint) override;
+  Status Save(std::int32_t partition, const Checkpoint& checkpoint) override;
   Result<std::optional<Checkpoint>> Load(std::int32_t partition) override;
   Result<std::vector<std::int32_t>> List() override;
 

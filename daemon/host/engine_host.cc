@@ -8,21 +8,17 @@ EngineHost::EngineHost(std::shared_ptr<const Config> config)
     : config_(std::move(config)),
       slas_(std::make_shared<const std::vector<SlaDefinition>>(config_->slas)) {}
 
-namespace {
-
-EngineOptions OptionsOf(const Config& config) {
+EngineOptions EngineOptionsOf(const Config& config) {
   return EngineOptions{.lateness = config.time.lateness,
                        .dedupe_window = config.time.dedupe_window,
                        .retention = config.time.retention};
 }
 
-}  // namespace
-
 void EngineHost::Assign(std::int32_t partition) {
-  partitions_.try_emplace(partition, SlaEngine(slas_, OptionsOf(*config_)));
+  partitions_.try_emplace(partition, SlaEngine(slas_, EngineOptionsOf(*config_)));
 }
 
-std::optional<Error> EngineHost::Restore(std::int32_t partition, std::string_view state) {
+Status EngineHost::Restore(std::int32_t partition, std::string_view state) {
   std::size_t dropped = 0;
   auto engine = RestoreEngine(basis(), state, &dropped);
   if (!engine) return engine.error();
@@ -31,22 +27,22 @@ std::optional<Error> EngineHost::Restore(std::int32_t partition, std::string_vie
 
 Result<SlaEngine> EngineHost::RestoreEngine(const Basis& basis, std::string_view state,
                                             std::size_t* dropped_open) {
-  return SlaEngine::RestoreState(basis.slas, OptionsOf(*basis.config), state, dropped_open);
+  return SlaEngine::RestoreState(basis.slas, EngineOptionsOf(*basis.config), state, dropped_open);
 }
 
-std::optional<Error> EngineHost::Install(std::int32_t partition, SlaEngine engine,
-                                         const Basis& built_under, std::size_t dropped_open) {
+Status EngineHost::Install(std::int32_t partition, SlaEngine engine, const Basis& built_under,
+                           std::size_t dropped_open) {
   if (built_under.config != config_ || built_under.slas != slas_) {
     // A reload came while the engine was restored elsewhere: it missed Reconfigure.
     auto rehomed =
-        SlaEngine::RestoreState(slas_, OptionsOf(*config_), engine.SaveState(), &dropped_open);
+        SlaEngine::RestoreState(slas_, EngineOptionsOf(*config_), engine.SaveState(), &dropped_open);
     if (!rehomed) return rehomed.error();
     engine = std::move(rehomed).value();
   }
   dropped_open_instances_ += dropped_open;
   partitions_.erase(partition);
   partitions_.try_emplace(partition, std::move(engine));
-  return std::nullopt;
+  return {};
 }
 
 Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config) {
@@ -57,7 +53,7 @@ Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config
   std::size_t dropped = 0;
   for (const auto& [partition, state] : partitions_) {
     auto engine =
-        SlaEngine::RestoreState(slas, OptionsOf(*config), state.engine.SaveState(), &dropped);
+        SlaEngine::RestoreState(slas, EngineOptionsOf(*config), state.engine.SaveState(), &dropped);
     if (!engine) {
       return Error{"partition " + std::to_string(partition) + ": " + engine.error().message};
     }
@@ -158,15 +154,6 @@ OpenCounts EngineHost::open_counts(std::size_t sla) const {
     sum.overdue += c.overdue;
   }
   return sum;
-}
-
-TimeMs EngineHost::EarliestOpenBreach(std::size_t sla) const {
-  TimeMs earliest = kNoTime;
-  for (const auto& [_, state] : partitions_) {
-    TimeMs t = state.engine.EarliestOpenBreach(sla);
-    if (t != kNoTime && (earliest == kNoTime || t < earliest)) earliest = t;
-  }
-  return earliest;
 }
 
 void EngineHost::VisitOpenInstances(

@@ -26,6 +26,10 @@
 
 namespace handoff {
 
+// The engine options the config asks for (time.lateness, dedupe_window, retention): the
+// one place they are read, for the daemon's engines and for `handoffd replay`.
+EngineOptions EngineOptionsOf(const Config& config);
+
 class EngineHost {
  public:
   struct Partition {
@@ -57,7 +61,7 @@ class EngineHost {
   // SlaEngine::SaveState, replacing any engine it had. Open instances of SLAs the config
   // no longer has are dropped and added to dropped_open_instances(). On error (corrupt
   // state) the partition is left as it was.
-  std::optional<Error> Restore(std::int32_t partition, std::string_view state);
+  Status Restore(std::int32_t partition, std::string_view state);
   // Restore in two steps, so that the slow one runs off the engine thread. RestoreEngine
   // (any thread, static) builds the engine under `basis`, dropping the open instances of
   // SLAs `basis` lacks (their number in *dropped_open); Install (engine thread) moves it
@@ -67,7 +71,7 @@ class EngineHost {
   // partition is left as it was.
   static Result<SlaEngine> RestoreEngine(const Basis& basis, std::string_view state,
                                          std::size_t* dropped_open = nullptr);
-  std::optional<Error> Install(std::int32_t partition, SlaEngine engine, const Basis& built_under,
+  Status Install(std::int32_t partition, SlaEngine engine, const Basis& built_under,
                                std::size_t dropped_open = 0);
 
   // Reload: re-homes every partition's state under `config`'s SLAs and time options
@@ -107,7 +111,6 @@ class EngineHost {
     return rejected_[static_cast<std::size_t>(reason)];
   }
   OpenCounts open_counts(std::size_t sla) const;
-  TimeMs EarliestOpenBreach(std::size_t sla) const;
   void VisitOpenInstances(const std::function<void(std::int32_t partition,
                                                    const InstanceSnapshot&)>& visit) const;
 

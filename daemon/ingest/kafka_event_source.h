@@ -3,7 +3,10 @@
 // hands everything (assignments, events, rejections, lag, readiness) to the EngineHost
 // through a mailbox that the engine thread drains, in order. Offsets are stored only
 // after the engine thread has applied their records. Owner: the Daemon. Start() and
-// Stop() run on the engine thread; librdkafka stays in the .cc.
+// Stop() run on the engine thread; librdkafka stays in this folder's .cc files.
+// The parts, each in its own file: ConsumerLoop (the thread and the callbacks),
+// DeadLetterProducer, WatermarkTracker (lag, caught-up, readiness), BatchMailbox (the
+// hand-off) and BatchApplier (the engine thread's side).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@
 
 namespace handoff {
 
+class ConsumerLoop;
 class EngineHost;
 
 // Headers of a dead-lettered record, besides the original ones: why and where it was.
@@ -79,7 +83,7 @@ class KafkaEventSource {
 
   // Creates the consumer (and the dead-letter producer), subscribes and starts the
   // consumer thread. An error means a bad property or topic list: nothing was started.
-  std::optional<Error> Start();
+  Status Start();
 
   // Leaves the group: the consumer thread stops reading, the engine thread (this one)
   // applies what is still in the mailbox, the final offsets are committed, and the
@@ -90,8 +94,7 @@ class KafkaEventSource {
   std::uint64_t records_read() const;
 
  private:
-  struct Worker;  // the consumer, its thread and the mailbox
-  std::shared_ptr<Worker> worker_;  // shared with tasks posted to the engine (weakly)
+  std::shared_ptr<ConsumerLoop> loop_;  // shared with tasks posted to the engine (weakly)
 };
 
 }  // namespace handoff

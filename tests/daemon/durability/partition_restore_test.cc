@@ -38,7 +38,7 @@ std::string StateWith(const EngineHost::Basis& basis, int open) {
 class ConcurrentLoadStore final : public CheckpointStore {
  public:
   explicit ConcurrentLoadStore(int quorum) : quorum_(quorum) {}
-  std::optional<Error> Save(std::int32_t, const Checkpoint&) override { return std::nullopt; }
+  Status Save(std::int32_t, const Checkpoint&) override { return {}; }
   Result<std::vector<std::int32_t>> List() override { return std::vector<std::int32_t>(); }
   Result<std::optional<Checkpoint>> Load(std::int32_t) override {
     std::unique_lock lock(mutex_);

@@ -152,7 +152,7 @@ TEST_F(EngineHostReloadTest, RestoreContinuesWhereTheSavedEngineStopped) {
   RecordingDecisionSink restored_sink;
   EngineHost restored(ConfigOf({AcceptSla(kHour, {0.5})}));
   restored.AddSink(&restored_sink);
-  ASSERT_FALSE(restored.Restore(5, state));
+  ASSERT_TRUE(restored.Restore(5, state));
   restored.SetCaughtUp(5, true);
   EXPECT_EQ(restored.partitions().at(5).engine.pending(), 2u);
   restored.Tick(t + 2 * kHour);
@@ -178,7 +178,7 @@ TEST_F(EngineHostReloadTest, InstallAfterAReloadRehomesTheEngineUnderTheNewSlas)
   ASSERT_TRUE(engine.ok());
   ASSERT_EQ(engine->slas().size(), 2u);
   ASSERT_EQ(*host_->Reconfigure(ConfigOf({AcceptSla(kHour)})), 1u);  // partition 0's
-  ASSERT_FALSE(host_->Install(7, std::move(engine).value(), before));
+  ASSERT_TRUE(host_->Install(7, std::move(engine).value(), before));
   const SlaEngine& installed = host_->partitions().at(7).engine;
   ASSERT_EQ(installed.slas().size(), 1u);
   EXPECT_EQ(installed.open_instances(), 1u);
@@ -187,7 +187,7 @@ TEST_F(EngineHostReloadTest, InstallAfterAReloadRehomesTheEngineUnderTheNewSlas)
   // Under the running basis nothing is re-homed.
   auto current = EngineHost::RestoreEngine(host_->basis(), installed.SaveState());
   ASSERT_TRUE(current.ok());
-  ASSERT_FALSE(host_->Install(8, std::move(current).value(), host_->basis()));
+  ASSERT_TRUE(host_->Install(8, std::move(current).value(), host_->basis()));
   EXPECT_EQ(host_->partitions().at(8).engine.open_instances(), 1u);
   EXPECT_EQ(host_->dropped_open_instances(), 2u);
 }
@@ -204,7 +204,7 @@ TEST_F(EngineHostReloadTest, RestoreUnderAConfigWithoutAnSlaCountsWhatItDrops) {
   std::string state = host_->partitions().at(0).engine.SaveState();
 
   Start({AcceptSla(kHour)});
-  ASSERT_FALSE(host_->Restore(0, state));
+  ASSERT_TRUE(host_->Restore(0, state));
   EXPECT_EQ(host_->partitions().at(0).engine.open_instances(), 1u);
   EXPECT_EQ(host_->dropped_open_instances(), 2u);
 }
@@ -212,10 +212,9 @@ TEST_F(EngineHostReloadTest, RestoreUnderAConfigWithoutAnSlaCountsWhatItDrops) {
 TEST_F(EngineHostReloadTest, CorruptStateLeavesThePartitionAlone) {
   Start({AcceptSla(kHour)});
   Offer(Requested("e1", clock_.Now(), "o1"));
-  auto error = host_->Restore(0, "garbage");
-  ASSERT_TRUE(error);
+  ASSERT_FALSE(host_->Restore(0, "garbage"));
   EXPECT_EQ(host_->partitions().at(0).engine.pending(), 1u);
-  EXPECT_TRUE(host_->Restore(1, ""));  // and no partition 1 is created
+  EXPECT_FALSE(host_->Restore(1, ""));  // and no partition 1 is created
   EXPECT_EQ(host_->partitions().count(1), 0u);
 }
 

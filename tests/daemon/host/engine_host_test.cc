@@ -88,7 +88,11 @@ TEST_F(EngineHostTest, IdleCaughtUpPartitionBreachesOnWallClock) {
   host_.Tick(t + kHour + 5 * kSecond);
   EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
   EXPECT_EQ(host_.open_counts(0).overdue, 1u);
-  EXPECT_EQ(host_.EarliestOpenBreach(0), t + kHour);
+  std::vector<InstanceSnapshot> open;
+  host_.VisitOpenInstances([&](std::int32_t, const InstanceSnapshot& s) { open.push_back(s); });
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].state, InstanceState::kOverdue);
+  EXPECT_EQ(open[0].deadline, t + kHour);
 }
 
 TEST_F(EngineHostTest, PartitionStillReadingBacklogDoesNotFollowWallClock) {

@@ -31,22 +31,11 @@ using tcp = asio::ip::tcp;
 
 struct TestServer::State {
   State(std::shared_ptr<const Config> config, HttpServerOptions options, Api::Options api_options)
-      : host(config),
-        metrics(host, 0),
-        timeline(TimelineLimits{.retention = config->time.retention}),
-        api(host, metrics, timeline, std::move(api_options)),
-        server(io, std::move(options),
-               [this](const HttpRequest& request) { return api.Handle(request); }) {
-    host.AddSink(&metrics);
-    host.AddSink(&timeline);
-  }
+      : host(config), stack(io, host, 0, std::move(options), std::move(api_options)) {}
 
   asio::io_context io;
   EngineHost host;
-  Metrics metrics;
-  TimelineStore timeline;
-  Api api;
-  HttpServer server;
+  HttpStack stack;
   std::thread thread;
 };
 
@@ -54,7 +43,7 @@ TestServer::TestServer(std::shared_ptr<const Config> config, HttpServerOptions o
                        Api::Options api_options)
     : state_(std::make_unique<State>(std::move(config), std::move(options),
                                      std::move(api_options))) {
-  Result<std::string> bound = state_->server.Start();
+  Result<std::string> bound = state_->stack.server.Start();
   if (!bound) {
     std::cerr << "TestServer: " << bound.error().message << "\n";
     std::abort();
@@ -68,7 +57,7 @@ TestServer::TestServer(std::shared_ptr<const Config> config, HttpServerOptions o
 
 TestServer::~TestServer() {
   asio::post(state_->io, [s = state_.get()] {
-    s->server.Stop();
+    s->stack.server.Stop();
     s->io.stop();
   });
   state_->thread.join();
@@ -77,7 +66,7 @@ TestServer::~TestServer() {
 void TestServer::OnEngine(const std::function<void(EngineHost&, Metrics&)>& task) {
   std::promise<void> done;
   asio::post(state_->io, [&] {
-    task(state_->host, state_->metrics);
+    task(state_->host, state_->stack.metrics);
     done.set_value();
   });
   done.get_future().wait();
@@ -85,7 +74,7 @@ void TestServer::OnEngine(const std::function<void(EngineHost&, Metrics&)>& task
 
 std::size_t TestServer::connections() {
   std::size_t count = 0;
-  OnEngine([&](EngineHost&, Metrics&) { count = state_->server.connections(); });
+  OnEngine([&](EngineHost&, Metrics&) { count = state_->stack.server.connections(); });
   return count;
 }
 

@@ -17,6 +17,7 @@
 #include "daemon/host/engine_host.h"
 #include "daemon/serve/api.h"
 #include "daemon/serve/http_server.h"
+#include "daemon/serve/http_stack.h"
 #include "daemon/serve/metrics.h"
 #include "daemon/serve/timeline_store.h"
 
