@@ -262,14 +262,6 @@ void ReadConfig(LoadContext& ctx, const YAML::Node& node, Config* config) {
 
 }  // namespace
 
-std::string ConfigError::ToString() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  out += ": ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
-
 EnvLookup ProcessEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());

@@ -55,6 +55,17 @@ HttpResponse JsonError(int status, std::string_view message) {
   return Json(status, json.Take());
 }
 
+// Whether `method` is one of `methods` ("GET, HEAD").
+bool AllowsMethod(std::string_view methods, std::string_view method) {
+  while (!methods.empty()) {
+    std::size_t comma = methods.find(", ");
+    if (methods.substr(0, comma) == method) return true;
+    if (comma == std::string_view::npos) break;
+    methods.remove_prefix(comma + 2);
+  }
+  return false;
+}
+
 HttpResponse MethodNotAllowed(std::string_view allow) {
   HttpResponse response = Text(405, "Method not allowed\n");
   response.headers.emplace_back("Allow", std::string(allow));
@@ -144,40 +155,62 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     std::string_view path = target.substr(0, question);
     std::string_view query =
         question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-    const bool get = request.method == "GET" || request.method == "HEAD";
-
-    if (path == "/-/reload") {
-      if (request.method != "POST" && request.method != "PUT") return MethodNotAllowed("POST, PUT");
-      return Reload();
+    // Every route, once: the path (a prefix with something after it, when `prefix`),
+    // the methods it answers (also the Allow header of a 405) and what answers it.
+    struct Route {
+      std::string_view path;
+      bool prefix;
+      std::string_view methods;
+      HttpResponse (*answer)(Api& api, std::string_view rest, std::string_view query);
+    };
+    static constexpr Route kRoutes[] = {
+        {"/", false, "GET, HEAD",
+         [](Api&, std::string_view, std::string_view) {
+           HttpResponse response = Text(200, std::string(kIndexPage));
+           response.content_type = "text/html; charset=utf-8";
+           return response;
+         }},
+        {"/metrics", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view) {
+           // The snapshot is taken here, on the engine thread; the server turns it into
+           // text (and gzip) on its worker thread.
+           HttpResponse response = Text(200, "");
+           response.render = api.metrics_.ScrapeLater();
+           response.content_type = std::string(kMetricsContentType);
+           response.compressible = true;
+           return response;
+         }},
+        {"/-/healthy", false, "GET, HEAD",
+         [](Api&, std::string_view, std::string_view) {
+           return Text(200, "handoffd is Healthy.\n");
+         }},
+        {"/-/ready", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view) {
+           return api.host_.ready()
+                      ? Text(200, "handoffd is Ready.\n")
+                      : Text(503, "handoffd is not ready: partitions are being restored.\n");
+         }},
+        {"/-/reload", false, "POST, PUT",
+         [](Api& api, std::string_view, std::string_view) { return api.Reload(); }},
+        {"/api/v1/instances", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view query) { return api.Instances(query); }},
+        {"/api/v1/orders/", true, "GET, HEAD",
+         [](Api& api, std::string_view key, std::string_view) { return api.Order(key); }},
+    };
+    for (const Route& route : kRoutes) {
+      std::string_view rest;
+      if (route.prefix) {
+        if (!path.starts_with(route.path) || path.size() == route.path.size()) continue;
+        rest = path.substr(route.path.size());
+      } else if (path != route.path) {
+        continue;
+      }
+      if (!AllowsMethod(route.methods, request.method)) {
+        return MethodNotAllowed(route.methods);
+      }
+      return route.answer(*this, rest, query);
     }
-    constexpr std::string_view kOrders = "/api/v1/orders/";
-    const bool known = path == "/" || path == "/metrics" || path == "/-/healthy" ||
-                       path == "/-/ready" || path == "/api/v1/instances" ||
-                       (path.starts_with(kOrders) && path.size() > kOrders.size());
-    if (!known) return Text(404, "Not found\n");
-    if (!get) return MethodNotAllowed("GET, HEAD");
-
-    if (path == "/metrics") {
-      // The snapshot is taken here, on the engine thread; the server turns it into text
-      // (and gzip) on its worker thread.
-      HttpResponse response = Text(200, "");
-      response.render = metrics_.ScrapeLater();
-      response.content_type = std::string(kMetricsContentType);
-      response.compressible = true;
-      return response;
-    }
-    if (path == "/-/healthy") return Text(200, "handoffd is Healthy.\n");
-    if (path == "/-/ready") {
-      return host_.ready() ? Text(200, "handoffd is Ready.\n")
-                           : Text(503, "handoffd is not ready: partitions are being restored.\n");
-    }
-    if (path == "/api/v1/instances") return Instances(query);
-    if (path == "/") {
-      HttpResponse response = Text(200, std::string(kIndexPage));
-      response.content_type = "text/html; charset=utf-8";
-      return response;
-    }
-    return Order(path.substr(kOrders.size()));
+    return Text(404, "Not found\n");
   } catch (const std::exception& e) {
     return Text(500, std::string("Internal server error: ") + e.what() + "\n");
   }
@@ -288,7 +321,7 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
   std::vector<InstanceId> ids;
   std::map<InstanceId, std::vector<const TimelineStore::Entry*>> by_instance;
   for (const TimelineStore::Entry& entry : order->entries) {
-    InstanceId id{entry.sla, entry.cycle, entry.started_at};
+    InstanceId id{entry.instance.sla, entry.instance.cycle, entry.instance.started_at};
     auto [it, inserted] = by_instance.try_emplace(id);
     if (inserted) ids.push_back(id);
     it->second.push_back(&entry);
@@ -300,17 +333,18 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
   for (const InstanceId& id : ids) {
     const auto& entries = by_instance[id];
     const TimelineStore::Entry& last = *entries.back();  // the instance as of its last decision
+    const InstanceSnapshot& instance = last.instance;
     json.BeginObject()
-        .Key("sla").String(last.sla < slas.size() ? slas[last.sla].name : "")
-        .Key("cycle").Int(last.cycle)
+        .Key("sla").String(instance.sla < slas.size() ? slas[instance.sla].name : "")
+        .Key("cycle").Int(instance.cycle)
         .Key("partition").Int(last.partition)
-        .Key("state").String(InstanceStateName(last.state))
-        .Key("started_at").Time(last.started_at)
-        .Key("deadline").Time(last.deadline)
-        .Key("breached_at").Time(last.breached_at)
-        .Key("ended_at").Time(last.ended_at)
-        .Key("elapsed_seconds").Seconds(last.elapsed)
-        .Key("target_seconds").Seconds(last.target)
+        .Key("state").String(InstanceStateName(instance.state))
+        .Key("started_at").Time(instance.started_at)
+        .Key("deadline").Time(instance.deadline)
+        .Key("breached_at").Time(instance.breached_at)
+        .Key("ended_at").Time(instance.ended_at)
+        .Key("elapsed_seconds").Seconds(instance.elapsed)
+        .Key("target_seconds").Seconds(instance.target)
         .Key("as_of").Time(last.at);
     json.Key("events").BeginArray();
     for (const auto* e : entries) {
@@ -336,8 +370,8 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
       json.BeginObject().Key("kind").String(DecisionKindName(e->kind)).Key("at").Time(e->at);
       if (e->kind == DecisionKind::kWarning) json.Key("threshold").Number(e->threshold);
       if (!e->event_id.empty()) json.Key("event_id").String(e->event_id);
-      json.Key("state").String(InstanceStateName(e->state));
-      json.Key("elapsed_seconds").Seconds(e->elapsed);
+      json.Key("state").String(InstanceStateName(e->instance.state));
+      json.Key("elapsed_seconds").Seconds(e->instance.elapsed);
       json.EndObject();
     }
     json.EndArray();

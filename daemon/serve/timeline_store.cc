@@ -44,20 +44,13 @@ void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
     order.truncated = true;
     --entries_;
   }
-  order.entries.push_back(Entry{.partition = partition,
-                                .kind = decision.kind,
-                                .at = decision.at,
-                                .threshold = decision.threshold,
-                                .event_id = decision.event_id,
-                                .sla = instance.sla,
-                                .cycle = instance.cycle,
-                                .state = instance.state,
-                                .started_at = instance.started_at,
-                                .deadline = instance.deadline,
-                                .breached_at = instance.breached_at,
-                                .ended_at = instance.ended_at,
-                                .elapsed = instance.elapsed,
-                                .target = instance.target});
+  Entry& entry = order.entries.emplace_back(Entry{.partition = partition,
+                                                  .kind = decision.kind,
+                                                  .at = decision.at,
+                                                  .threshold = decision.threshold,
+                                                  .event_id = decision.event_id,
+                                                  .instance = instance});
+  entry.instance.key.clear();  // the map holds the key once
   ++entries_;
 
   // Open-instance bookkeeping for the retention rule. A close of an instance started

@@ -37,15 +37,7 @@ class TimelineStore final : public DecisionSink {
     TimeMs at = 0;
     double threshold = 0;
     std::string event_id;
-    std::uint16_t sla = 0;
-    std::uint32_t cycle = 0;
-    InstanceState state = InstanceState::kRunning;
-    TimeMs started_at = kNoTime;
-    TimeMs deadline = kNoTime;
-    TimeMs breached_at = kNoTime;
-    TimeMs ended_at = kNoTime;
-    DurationMs elapsed = 0;
-    DurationMs target = 0;
+    InstanceSnapshot instance;  // as of this decision; its key is empty (see above)
   };
 
   struct Order {
