@@ -310,7 +310,7 @@ local lib = import 'lib.libsonnet';
     multi: multi,
     includeAll: multi,
     [if multi then 'allValue']: '.*',
-    current: if multi then { selected: true, text: ['All'], value: ['$__all'] } else {},
+    [if multi then 'current']: { selected: true, text: ['All'], value: ['$__all'] },
     options: [],
     hide: 0,
     regex: '',
