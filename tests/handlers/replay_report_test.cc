@@ -1,4 +1,4 @@
-// The replay report's counting and rendering (DESIGN.md §5 rule 9, §8). The worked
+// The replay report's counting and rendering (docs/reference/timing.md, decisions-and-replay.md). The worked
 // examples in tests/testdata/replay-examples run through the real command in tests/daemon.
 #include "handlers/replay_report.h"
 
