@@ -318,8 +318,10 @@ def rule_queries(prometheus_rules):
 
 
 def metrics_needed(expr, recorded, seen=frozenset()):
-    """The handoff_* metrics a query reads, through the recording rules it uses."""
+    """The handoff_* metrics a query needs for data, through the recording rules it uses.
+    A series only subtracted (`unless on (...) handoff_sla_shadow{...}`) is not needed."""
     out = set()
+    expr = re.sub(r"\bunless\s+on\s*\([^)]*\)\s*[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?", "", expr)
     for token in set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)):
         if token in recorded and token not in seen:
             out |= metrics_needed(recorded[token], recorded, seen | {token})
