@@ -34,21 +34,22 @@ def read(path):
         return f.read()
 
 
+def names_in(pattern, files):
+    """{name: [files it is in]} for every match of `pattern` in the files of a glob
+    relative to the repository."""
+    names = {}
+    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, files))):
+        for name in pattern.findall(read(path)):
+            names.setdefault(name, []).append(os.path.relpath(path, SOURCE_DIR))
+    return names
+
+
 def config_keys():
-    """{key: [files that read it]} from the config loader's sources."""
-    keys = {}
-    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, "config", "*.cc"))):
-        for key in CONFIG_KEY.findall(read(path)):
-            keys.setdefault(key, []).append(os.path.relpath(path, SOURCE_DIR))
-    return keys
+    return names_in(CONFIG_KEY, "config/*.cc")
 
 
 def metric_names():
-    names = {}
-    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, "daemon", "*metrics*.cc"))):
-        for name in METRIC.findall(read(path)):
-            names.setdefault(name, []).append(os.path.relpath(path, SOURCE_DIR))
-    return names
+    return names_in(METRIC, "daemon/*metrics*.cc")
 
 
 class ReferenceTest(unittest.TestCase):
