@@ -29,6 +29,10 @@ install(FILES ${HANDOFF_REPO_DIR}/config/examples/orders.yaml
   DESTINATION /etc/handoffd RENAME handoffd.yaml COMPONENT deb EXCLUDE_FROM_ALL)
 install(FILES ${HANDOFF_REPO_DIR}/docs/operations.md ${HANDOFF_DEB_DIR}/debian/copyright
   DESTINATION share/doc/handoffd COMPONENT deb EXCLUDE_FROM_ALL)
+# One override, with its reason in the file: the package is not uploaded to Debian, so
+# its first changelog entry has no ITP bug to close.
+install(FILES ${HANDOFF_DEB_DIR}/debian/lintian-overrides
+  DESTINATION share/lintian/overrides RENAME handoffd COMPONENT deb EXCLUDE_FROM_ALL)
 
 # The Debian revision: the package is 0.1.0-1, and deploy/debian/changelog's latest
 # entry must say so.
@@ -72,9 +76,10 @@ set(CPACK_PACKAGE_CONTACT "handoff maintainers <handoff@example.com>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "SLA timers for handoffs between departments, from Kafka events to Prometheus")
 set(CPACK_PACKAGE_DESCRIPTION
-  "handoffd consumes order and handoff events from Kafka, keeps one SLA timer per\n\
-order and SLA, decides met or breached for every handoff between departments and\n\
-exports the results as Prometheus metrics. Runs under systemd (handoffd.service).")
+  "handoffd consumes order and handoff events from Kafka, keeps one SLA\n\
+timer per order and SLA, decides met or breached for every handoff\n\
+between departments and exports the results as Prometheus metrics.\n\
+Runs under systemd (handoffd.service).")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
