@@ -1,4 +1,4 @@
-// Loads and validates the daemon's YAML config (DESIGN.md §3) into a Config: every error
+// Loads and validates the daemon's YAML config (docs/reference/config.md) into a Config: every error
 // is collected with file, line, column and key path; HANDOFF_<PATH> environment variables
 // override scalar keys; `*_file` secrets in kafka.properties are read in. Pure functions
 // apart from reading the files named; no exception escapes them. Any thread.

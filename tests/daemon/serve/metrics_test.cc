@@ -186,7 +186,7 @@ TEST_F(MetricsTest, EventTotalsComeFromTheHost) {
             42.0);
 }
 
-// The real promtool, as DESIGN.md §6 requires: no findings on a scrape with every kind of
+// The real promtool, as docs/reference/metrics.md promises: no findings on a scrape with every kind of
 // series filled.
 TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
   if (std::system("promtool --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no promtool";
