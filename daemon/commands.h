@@ -1,4 +1,4 @@
-// The subcommands of handoffd (DESIGN.md §2). Each returns the process exit code; main
+// The subcommands of handoffd (docs/reference/README.md). Each returns the process exit code; main
 // only parses flags and calls one of them, so every command is testable in-process.
 #pragma once
 

@@ -1,4 +1,4 @@
-// handoffd's entry point: parses the command line (DESIGN.md §2) and calls one command.
+// handoffd's entry point: parses the command line (docs/reference/README.md) and calls one command.
 // Everything else lives in the daemon library, where it is tested.
 #include <iostream>
 #include <string>
@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kDescription =
     "handoffd keeps an SLA timer for every handoff of every order between departments,\n"
     "decides met or breached when each deadline passes, and exports the result to\n"
-    "Prometheus. See README.md and DESIGN.md for the config and the metrics.";
+    "Prometheus. See man handoffd, and docs/reference/ for the config and the metrics.";
 
 constexpr const char* kFooter =
     "Examples:\n"

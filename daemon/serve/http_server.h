@@ -1,4 +1,4 @@
-// The one HTTP(S) server of the process (DESIGN.md §7): Boost.Beast on the engine's
+// The one HTTP(S) server of the process (docs/reference/http-api.md): Boost.Beast on the engine's
 // io_context, so handlers read engine state without locks and must answer quickly. It
 // owns connections, limits, timeouts, TLS, basic auth and gzip; what to answer is the
 // Handler's business (daemon/api.h). Construct, Start and Stop on the engine thread.
