@@ -39,11 +39,16 @@ SlaEngine::SlaEngine(Slas slas, EngineOptions options)
     : slas_(std::move(slas)),
       options_(options),
       open_counts_(slas_->size()),
-      open_breaches_(slas_->size()) {
+      open_breaches_(slas_->size()),
+      tracked_(slas_->size()),
+      journeys_(*slas_) {
   static_assert(sizeof(Instance) == 56, "see MemoryBytes and docs/performance.md");
   static_assert(kMaxWarnAt < 128, "Instance::warnings_fired has 7 bits");
   assert(slas_->size() < UINT16_MAX);
   IndexConditionTypes();
+  for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) {
+    tracked_[sla] = journeys_.Involved(sla) || !(*slas_)[sla].pause_reasons.empty();
+  }
 }
 
 void SlaEngine::IndexConditionTypes() {
@@ -177,7 +182,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (open) {
       Close(slot, InstanceState::kCancelled, at);
-      out.push_back(MakeDecision(DecisionKind::kCancelled, instances_[slot], at, event.id));
+      Decide(DecisionKind::kCancelled, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -186,8 +191,8 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     if (open) {
       bool breached = instances_[slot].breached;
       Close(slot, breached ? InstanceState::kBreached : InstanceState::kMet, at);
-      out.push_back(MakeDecision(breached ? DecisionKind::kResolved : DecisionKind::kMet,
-                                 instances_[slot], at, event.id));
+      Decide(breached ? DecisionKind::kResolved : DecisionKind::kMet, slot, at, &event,
+             *order.first, out);
       return;
     }
   }
@@ -195,7 +200,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (open && !paused) {
       Pause(slot, at);
-      out.push_back(MakeDecision(DecisionKind::kPaused, instances_[slot], at, event.id));
+      Decide(DecisionKind::kPaused, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -203,7 +208,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (paused) {
       Resume(slot, at);
-      out.push_back(MakeDecision(DecisionKind::kResumed, instances_[slot], at, event.id));
+      Decide(DecisionKind::kResumed, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -212,7 +217,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     if (!open) {
       Slot started = Start(sla, event, at, slot);
       if (slot == kNoSlot) LinkInstance(started, order, event.key);
-      out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at, event.id));
+      Decide(DecisionKind::kStarted, started, at, &event, *order.first, out);
       return;
     }
   }
@@ -352,7 +357,7 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   open_breaches_[instance.sla].insert(due);
   instance.state = InstanceState::kOverdue;
   CountState(instance, +1);
-  out.push_back(MakeDecision(DecisionKind::kBreached, instance, due));
+  Decide(DecisionKind::kBreached, slot, due, nullptr, kNoSlot, out);
 }
 
 // Drops closed instances whose retention has passed (rule 1), unless their slot has been
@@ -377,6 +382,7 @@ void SlaEngine::ForgetExpired() {
     }
     instance.key = KeyArena::kNone;
     free_slots_.push_back(r.slot);
+    ForgetSideState(r.slot);
   }
   if (keys_.NeedsCompaction()) CompactKeys();
   if (forget_head_ > 4096 && forget_head_ * 2 > forget_queue_.size()) {
@@ -430,7 +436,7 @@ DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshol
 }
 
 InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
-  return InstanceSnapshot{
+  InstanceSnapshot snapshot{
       .sla = instance.sla,
       .key = std::string(keys_.Get(instance.key)),
       .cycle = instance.cycle,
@@ -441,7 +447,12 @@ InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const
       .ended_at = instance.ended_at(),
       .elapsed = Elapsed(instance, now),
       .target = instance.target,
+      .held = {},
+      .baton = InstanceSnapshot::kUndecided,
+      .first_late_stage = InstanceSnapshot::kUndecided,
   };
+  if (tracked_[instance.sla]) AddJourneyFields(instance, now, snapshot);
+  return snapshot;
 }
 
 Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
@@ -450,7 +461,16 @@ Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, Ti
                   .at = at,
                   .threshold = 0,
                   .event_id = std::string(event_id),
-                  .instance = Snapshot(instance, at)};
+                  .instance = Snapshot(instance, at),
+                  .pause_reason = Decision::kNoPauseReason,
+                  .paused = 0};
+}
+
+void SlaEngine::Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
+                       std::vector<Decision>& out) {
+  out.push_back(MakeDecision(kind, instances_[slot], at,
+                             event == nullptr ? std::string_view() : std::string_view(event->id)));
+  if (tracked_[instances_[slot].sla]) Track(kind, slot, at, event, first, out.back());
 }
 
 void SlaEngine::VisitOpenInstances(
@@ -474,7 +494,8 @@ SlaEngine::Slot SlaEngine::AllocateSlot() {
 
 std::size_t SlaEngine::MemoryBytes() const {
   return instances_.capacity() * sizeof(Instance) + free_slots_.capacity() * sizeof(Slot) +
-         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes();
+         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes() +
+         journeys_.MemoryBytes() + paused_for_.size() * (sizeof(PausedFor) + 2 * sizeof(void*));
 }
 
 }  // namespace handoff
