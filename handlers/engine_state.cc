@@ -11,7 +11,12 @@ namespace handoff {
 namespace {
 
 constexpr std::string_view kMagic = "handoff-engine-state";
-constexpr std::uint64_t kVersion = 1;
+// 2 adds, per instance, the journey state and the reason of a pause (docs/accountability.md);
+// version 1 is still read: its journey instances start their state at the restore.
+constexpr std::uint64_t kVersion = 2;
+constexpr std::uint64_t kOldestVersion = 1;
+// Per instance (version 2): which side states follow.
+constexpr std::uint64_t kSideJourney = 1, kSidePause = 2;
 
 void PutEvent(ByteWriter& w, const Event& e) {
   w.PutSigned(e.time);
@@ -39,6 +44,47 @@ bool GetEvent(ByteReader& r, Event& e) {
       a.emplace();
       if (!r.GetString(*a)) return false;
     }
+  }
+  return true;
+}
+
+void PutJourney(ByteWriter& w, const JourneyState::Saved& j) {
+  for (TimeMs t : {j.since, j.holder_since, j.last_close_at, j.first_breach_at}) w.PutSigned(t);
+  for (std::uint64_t v : {std::uint64_t{j.running}, std::uint64_t{j.paused},
+                          std::uint64_t{j.holder}, std::uint64_t{j.holder_before},
+                          std::uint64_t{j.last_closed}, std::uint64_t{j.first_breach},
+                          std::uint64_t{j.baton}, std::uint64_t{j.first_late_stage},
+                          std::uint64_t{j.counting}, std::uint64_t{j.held.size()}}) {
+    w.PutUnsigned(v);
+  }
+  for (DurationMs held : j.held) w.PutSigned(held);
+}
+
+bool GetJourney(ByteReader& r, JourneyState::Saved& j) {
+  for (TimeMs* t : {&j.since, &j.holder_since, &j.last_close_at, &j.first_breach_at}) {
+    if (!r.GetSigned(*t)) return false;
+  }
+  std::uint64_t running = 0, paused = 0, count = 0, counting = 0;
+  std::uint64_t small[6] = {};
+  if (!r.GetUnsigned(running) || !r.GetUnsigned(paused) || running > UINT32_MAX ||
+      paused > UINT32_MAX) {
+    return false;
+  }
+  for (std::uint64_t& v : small) {
+    if (!r.GetUnsigned(v) || v > UINT8_MAX) return false;
+  }
+  if (!r.GetUnsigned(counting) || counting > 1 || !r.GetUnsigned(count) || count > UINT8_MAX) {
+    return false;
+  }
+  j.running = static_cast<std::uint32_t>(running);
+  j.paused = static_cast<std::uint32_t>(paused);
+  std::uint8_t* fields[] = {&j.holder, &j.holder_before, &j.last_closed,
+                            &j.first_breach, &j.baton, &j.first_late_stage};
+  for (int i = 0; i < 6; ++i) *fields[i] = static_cast<std::uint8_t>(small[i]);
+  j.counting = counting == 1;
+  j.held.resize(count);
+  for (DurationMs& held : j.held) {
+    if (!r.GetSigned(held)) return false;
   }
   return true;
 }
@@ -75,6 +121,16 @@ std::string SlaEngine::SaveState() const {
     }
     w.PutUnsigned(i.warnings_fired);
     w.PutUnsigned(i.breached ? 1 : 0);
+    Slot slot = SlotOf(i);
+    const JourneyState* journey = journeys_.Find(slot);
+    auto paused = paused_for_.find(slot);
+    bool has_pause = paused != paused_for_.end();
+    w.PutUnsigned((journey ? kSideJourney : 0) | (has_pause ? kSidePause : 0));
+    if (journey) PutJourney(w, journey->Save());
+    if (has_pause) {
+      w.PutSigned(paused->second.since);
+      w.PutUnsigned(paused->second.reason);
+    }
   }
 
   w.PutUnsigned(seen_ids_.size());
@@ -94,8 +150,9 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   std::string magic;
   std::uint64_t version = 0;
   if (!r.GetString(magic) || magic != kMagic) return corrupt("not an engine state");
-  if (!r.GetUnsigned(version) || version != kVersion) {
-    return Error{"engine state version " + std::to_string(version) + " is not supported (expected " +
+  if (!r.GetUnsigned(version) || version < kOldestVersion || version > kVersion) {
+    return Error{"engine state version " + std::to_string(version) +
+                 " is not supported (expected " + std::to_string(kOldestVersion) + " to " +
                  std::to_string(kVersion) + ")"};
   }
   SlaEngine engine(slas, options);
@@ -139,6 +196,8 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     Instance instance;
     std::string_view key;
     std::uint32_t hash;
+    std::optional<JourneyState::Saved> journey;
+    std::optional<PausedFor> paused;
   };
   std::array<SavedInstance, kBatch> instances;
   // Reads one instance into `saved`: an error, "" for one of a removed SLA, or nullptr.
@@ -156,6 +215,23 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     if (!r.GetUnsigned(warnings) || !r.GetUnsigned(breached) || breached > 1 ||
         saved_sla >= sla_map.size()) {
       return "instance";
+    }
+    saved.journey.reset();
+    saved.paused.reset();
+    std::uint64_t side = 0;
+    if (version >= 2 && (!r.GetUnsigned(side) || side > (kSideJourney | kSidePause))) {
+      return "instance side state";
+    }
+    if (side & kSideJourney) {
+      if (!GetJourney(r, saved.journey.emplace())) return "journey state";
+    }
+    if (side & kSidePause) {
+      std::uint64_t reason = 0;
+      PausedFor& paused = saved.paused.emplace();
+      if (!r.GetSigned(paused.since) || !r.GetUnsigned(reason) || reason > UINT8_MAX) {
+        return "pause reason";
+      }
+      paused.reason = static_cast<std::uint8_t>(reason);
     }
     i.breached = breached == 1;
     i.state = static_cast<InstanceState>(state_value);
@@ -187,6 +263,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
       engine.instances_[slot] = saved.instance;
       OrderRef order{.hash = saved.hash, .first = engine.FindOrder(saved.hash, saved.key)};
       engine.LinkInstance(slot, order, saved.key);
+      engine.RestoreSideState(slot, saved.journey, saved.paused);
       const Instance& i = engine.instances_[slot];
       if (IsOpenState(i.state)) {
         engine.CountState(i, +1);
@@ -205,6 +282,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     const Instance& i = engine.instances_[slot];
     engine.forget_queue_.push_back({i.ended_at() + options.retention, slot, i.cycle});
   }
+  engine.SeedRestoredJourneys();
 
   if (!r.GetUnsigned(count) || count > state.size()) return corrupt("dedupe ids");
   // Only a hint: a saved id with its time takes 8 bytes or more (a recent epoch time alone

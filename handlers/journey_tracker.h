@@ -57,6 +57,9 @@ class JourneyState {
   // instances breach at `at` too but whose timers have not fired yet.
   void OnBreach(const JourneyPlan& plan, TimeMs at, std::span<const std::uint8_t> breaching_now);
 
+  // Counts `work`, working time from before this state began, under the current holder
+  // (a journey restored from a checkpoint that did not carry its state).
+  void AddHeldBefore(DurationMs work) { held_[holder_] += work; }
   // Held time by bucket as of `now` (>= every time passed in so far).
   std::vector<DurationMs> HeldAt(const Calendar& calendar, TimeMs now) const;
   std::uint8_t baton() const { return baton_; }
@@ -112,6 +115,7 @@ class JourneyTracker {
 
   // The engine's whole cost for an SLA that is neither a journey nor a stage: this check.
   bool Involved(std::uint16_t sla) const { return !involved_.empty() && involved_[sla]; }
+  bool has_journeys() const { return !involved_.empty(); }
   bool IsJourney(std::uint16_t sla) const { return !plans_[sla].buckets.empty(); }
   const JourneyPlan& Plan(std::uint16_t sla) const { return plans_[sla]; }
   std::span<const StageOf> JourneysOf(std::uint16_t stage_sla) const { return stage_of_[stage_sla]; }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -126,6 +127,12 @@ class SlaEngine {
     TimeMs ended_at() const { return IsOpenState(state) ? kNoTime : running_since; }
   };
 
+  // A paused instance of an SLA with pause_reasons: since when, and why.
+  struct PausedFor {
+    TimeMs since;
+    std::uint8_t reason;
+  };
+
   // An order as Apply found it: the slot of its first instance in orders_, or nullptr.
   struct OrderRef {
     std::uint32_t hash;
@@ -185,6 +192,12 @@ class SlaEngine {
   Slot InstanceInOrder(Slot first, std::uint16_t sla) const;
   void AddJourneyFields(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
   void ForgetSideState(Slot slot);
+  // Checkpoints (engine_state.cc): a restored instance's saved side state, kept when it
+  // still fits the config; then every open journey instance left without one (a version 1
+  // checkpoint, a changed journey) starts one at the frontier.
+  void RestoreSideState(Slot slot, const std::optional<JourneyState::Saved>& journey,
+                        const std::optional<PausedFor>& paused);
+  void SeedRestoredJourneys();
   Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
                         std::string_view event_id = {}) const;
   Slot AllocateSlot();
@@ -230,12 +243,7 @@ class SlaEngine {
   // trackers below for any other SLA is this check, once per decision.
   std::vector<bool> tracked_;
   JourneyTracker journeys_;
-  // Paused instances of SLAs with pause_reasons: since when, and why.
-  struct PausedFor {
-    TimeMs since;
-    std::uint8_t reason;
-  };
-  std::unordered_map<Slot, PausedFor> paused_for_;
+  std::unordered_map<Slot, PausedFor> paused_for_;  // paused instances of SLAs with reasons
 };
 
 }  // namespace handoff

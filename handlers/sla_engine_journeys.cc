@@ -171,6 +171,39 @@ void SlaEngine::AddJourneyFields(const Instance& instance, TimeMs now,
   snapshot.first_late_stage = state->first_late_stage();
 }
 
+void SlaEngine::RestoreSideState(Slot slot, const std::optional<JourneyState::Saved>& journey,
+                                 const std::optional<PausedFor>& paused) {
+  const Instance& instance = instances_[slot];
+  const SlaDefinition& def = (*slas_)[instance.sla];
+  if (journey && journeys_.IsJourney(instance.sla)) {
+    if (auto state = JourneyState::Restore(journeys_.Plan(instance.sla), *journey)) {
+      journeys_.Begin(slot, std::move(*state));
+    }
+  }
+  if (paused && !def.pause_reasons.empty() && instance.state == InstanceState::kPaused) {
+    auto other = static_cast<std::uint8_t>(def.pause_reasons.size());
+    paused_for_[slot] = PausedFor{.since = paused->since, .reason = std::min(paused->reason, other)};
+  }
+}
+
+// Without saved state, the working time so far counts under whoever holds the order at the
+// restore: the best the checkpoint can tell.
+void SlaEngine::SeedRestoredJourneys() {
+  if (!journeys_.has_journeys()) return;
+  for (Slot slot = 0; slot < instances_.size(); ++slot) {
+    const Instance& journey = instances_[slot];
+    if (journey.key == KeyArena::kNone || !IsOpenState(journey.state) ||
+        !journeys_.IsJourney(journey.sla) || journeys_.Find(slot) != nullptr) {
+      continue;
+    }
+    JourneyState& state = SeedJourney(slot, frontier_, FirstOfOrder(journey));
+    state.AddHeldBefore(Elapsed(journey, frontier_));
+    if (journey.state == InstanceState::kPaused) {
+      state.OnPause(*(*slas_)[journey.sla].calendar, frontier_);
+    }
+  }
+}
+
 void SlaEngine::ForgetSideState(Slot slot) {
   journeys_.Erase(slot);
   paused_for_.erase(slot);

@@ -22,7 +22,10 @@ Decision Breach() {
                                 .breached_at = T("2026-11-27T11:00:00Z"),
                                 .ended_at = kNoTime,
                                 .elapsed = kHour,
-                                .target = kHour};
+                                .target = kHour,
+                                .held = {},
+                                .baton = InstanceSnapshot::kUndecided,
+                                .first_late_stage = InstanceSnapshot::kUndecided};
   return d;
 }
 
