@@ -48,43 +48,37 @@ bool GetEvent(ByteReader& r, Event& e) {
   return true;
 }
 
-void PutJourney(ByteWriter& w, const JourneyState::Saved& j) {
-  for (TimeMs t : {j.since, j.holder_since, j.last_close_at, j.first_breach_at}) w.PutSigned(t);
-  for (std::uint64_t v : {std::uint64_t{j.running}, std::uint64_t{j.paused},
-                          std::uint64_t{j.holder}, std::uint64_t{j.holder_before},
-                          std::uint64_t{j.last_closed}, std::uint64_t{j.first_breach},
-                          std::uint64_t{j.baton}, std::uint64_t{j.first_late_stage},
-                          std::uint64_t{j.counting}, std::uint64_t{j.held.size()}}) {
+void PutJourney(ByteWriter& w, const JourneyState& journey) {
+  const JourneyFacts& f = journey.facts();
+  w.PutSigned(f.since);
+  for (std::uint64_t v : {std::uint64_t{f.running}, std::uint64_t{f.paused}, std::uint64_t{f.holder},
+                          std::uint64_t{f.holder_before}, std::uint64_t{f.last_closed},
+                          std::uint64_t{f.first_breach}, std::uint64_t{f.baton},
+                          std::uint64_t{f.first_late_stage}, std::uint64_t{f.flags},
+                          std::uint64_t{journey.held().size()}}) {
     w.PutUnsigned(v);
   }
-  for (DurationMs held : j.held) w.PutSigned(held);
+  for (DurationMs held : journey.held()) w.PutSigned(held);
 }
 
-bool GetJourney(ByteReader& r, JourneyState::Saved& j) {
-  for (TimeMs* t : {&j.since, &j.holder_since, &j.last_close_at, &j.first_breach_at}) {
-    if (!r.GetSigned(*t)) return false;
-  }
-  std::uint64_t running = 0, paused = 0, count = 0, counting = 0;
-  std::uint64_t small[6] = {};
-  if (!r.GetUnsigned(running) || !r.GetUnsigned(paused) || running > UINT32_MAX ||
-      paused > UINT32_MAX) {
+bool GetJourney(ByteReader& r, JourneyFacts& f, std::vector<DurationMs>& held) {
+  std::uint64_t running = 0, paused = 0, count = 0;
+  if (!r.GetSigned(f.since) || !r.GetUnsigned(running) || !r.GetUnsigned(paused) ||
+      running > UINT32_MAX || paused > UINT32_MAX) {
     return false;
   }
-  for (std::uint64_t& v : small) {
+  f.running = static_cast<std::uint32_t>(running);
+  f.paused = static_cast<std::uint32_t>(paused);
+  for (std::uint8_t* field : {&f.holder, &f.holder_before, &f.last_closed, &f.first_breach,
+                              &f.baton, &f.first_late_stage, &f.flags}) {
+    std::uint64_t v = 0;
     if (!r.GetUnsigned(v) || v > UINT8_MAX) return false;
+    *field = static_cast<std::uint8_t>(v);
   }
-  if (!r.GetUnsigned(counting) || counting > 1 || !r.GetUnsigned(count) || count > UINT8_MAX) {
-    return false;
-  }
-  j.running = static_cast<std::uint32_t>(running);
-  j.paused = static_cast<std::uint32_t>(paused);
-  std::uint8_t* fields[] = {&j.holder, &j.holder_before, &j.last_closed,
-                            &j.first_breach, &j.baton, &j.first_late_stage};
-  for (int i = 0; i < 6; ++i) *fields[i] = static_cast<std::uint8_t>(small[i]);
-  j.counting = counting == 1;
-  j.held.resize(count);
-  for (DurationMs& held : j.held) {
-    if (!r.GetSigned(held)) return false;
+  if (!r.GetUnsigned(count) || count > UINT8_MAX) return false;
+  held.resize(count);
+  for (DurationMs& h : held) {
+    if (!r.GetSigned(h)) return false;
   }
   return true;
 }
@@ -122,11 +116,11 @@ std::string SlaEngine::SaveState() const {
     w.PutUnsigned(i.warnings_fired);
     w.PutUnsigned(i.breached ? 1 : 0);
     Slot slot = SlotOf(i);
-    const JourneyState* journey = journeys_.Find(slot);
+    std::optional<const JourneyState> journey = journeys_.Find(slot);
     auto paused = paused_for_.find(slot);
     bool has_pause = paused != paused_for_.end();
     w.PutUnsigned((journey ? kSideJourney : 0) | (has_pause ? kSidePause : 0));
-    if (journey) PutJourney(w, journey->Save());
+    if (journey) PutJourney(w, *journey);
     if (has_pause) {
       w.PutSigned(paused->second.since);
       w.PutUnsigned(paused->second.reason);
@@ -196,7 +190,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     Instance instance;
     std::string_view key;
     std::uint32_t hash;
-    std::optional<JourneyState::Saved> journey;
+    std::optional<SavedJourney> journey;
     std::optional<PausedFor> paused;
   };
   std::array<SavedInstance, kBatch> instances;
@@ -223,7 +217,8 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
       return "instance side state";
     }
     if (side & kSideJourney) {
-      if (!GetJourney(r, saved.journey.emplace())) return "journey state";
+      SavedJourney& journey = saved.journey.emplace();
+      if (!GetJourney(r, journey.facts, journey.held)) return "journey state";
     }
     if (side & kSidePause) {
       std::uint64_t reason = 0;

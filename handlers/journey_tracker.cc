@@ -5,6 +5,16 @@
 #include <cassert>
 
 namespace handoff {
+namespace {
+
+// Room for one more element, growing by a quarter rather than doubling: the slack a
+// doubling vector keeps (a third on average) would be most of a journey's cost.
+template <typename T>
+void GrowGently(std::vector<T>& v, std::size_t more = 1) {
+  if (v.size() + more > v.capacity()) v.reserve(std::max(v.size() + more, v.size() + v.size() / 4 + 16));
+}
+
+}  // namespace
 
 JourneyPlan JourneyPlan::Of(const std::vector<SlaDefinition>& slas, std::size_t journey) {
   const SlaDefinition& def = slas[journey];
@@ -24,21 +34,13 @@ JourneyPlan JourneyPlan::Of(const std::vector<SlaDefinition>& slas, std::size_t 
   return plan;
 }
 
-JourneyState::JourneyState(const JourneyPlan& plan, TimeMs started_at)
-    : since_(started_at),
-      holder_since_(started_at),
-      holder_(plan.from_bucket),
-      holder_before_(plan.from_bucket),
-      buckets_(static_cast<std::uint8_t>(plan.buckets.size())),
-      held_(std::make_unique<DurationMs[]>(plan.buckets.size())) {}
-
 // Who holds the order: the owner of the last stage with an open instance that is not
 // paused; else `paused` if one is paused; else the `to` of the stage instance that closed
 // last as met or breached; else the journey's `from`.
 std::uint8_t JourneyState::Holder(const JourneyPlan& plan) const {
-  if (running_ != 0) return plan.owner_bucket[std::bit_width(running_) - 1];
-  if (paused_ != 0) return plan.paused_bucket();
-  if (last_closed_ != kNone) return plan.to_bucket[last_closed_];
+  if (f_->running != 0) return plan.owner_bucket[std::bit_width(f_->running) - 1];
+  if (f_->paused != 0) return plan.paused_bucket();
+  if (f_->last_closed != JourneyFacts::kNone) return plan.to_bucket[f_->last_closed];
   return plan.from_bucket;
 }
 
@@ -46,8 +48,11 @@ std::uint8_t JourneyState::Holder(const JourneyPlan& plan) const {
 // and of the journey's own running state; working time over adjacent stretches adds up to
 // the working time over their union, so the buckets always sum to the elapsed time.
 void JourneyState::Accrue(const Calendar& calendar, TimeMs at) {
-  if (counting_) held_[holder_] += calendar.WorkingTime(since_, at);
-  since_ = at;
+  if (at <= f_->since) return;
+  if (f_->flags & JourneyFacts::kCounting) held_[f_->holder] += calendar.WorkingTime(f_->since, at);
+  f_->since = at;
+  f_->holder_before = f_->holder;  // a new instant: the holder so far is the one before it
+  f_->flags &= ~(JourneyFacts::kClosedAtSince | JourneyFacts::kBreachedAtSince);
 }
 
 void JourneyState::OnStage(const JourneyPlan& plan, const Calendar& calendar,
@@ -57,177 +62,177 @@ void JourneyState::OnStage(const JourneyPlan& plan, const Calendar& calendar,
   switch (change) {
     case StageChange::kStarted:
     case StageChange::kResumed:
-      running_ |= bit;
-      paused_ &= ~bit;
+      f_->running |= bit;
+      f_->paused &= ~bit;
       break;
     case StageChange::kPaused:
-      running_ &= ~bit;
-      paused_ |= bit;
+      f_->running &= ~bit;
+      f_->paused |= bit;
       break;
     case StageChange::kStopped:
       // Closes come in time order; at the same instant the later stage wins.
-      if (last_closed_ == kNone || at > last_close_at_ || position > last_closed_) {
-        last_closed_ = position;
-        last_close_at_ = at;
+      if (!(f_->flags & JourneyFacts::kClosedAtSince) || position > f_->last_closed) {
+        f_->last_closed = position;
+        f_->flags |= JourneyFacts::kClosedAtSince;
       }
       [[fallthrough]];
     case StageChange::kCancelled:
-      running_ &= ~bit;
-      paused_ &= ~bit;
+      f_->running &= ~bit;
+      f_->paused &= ~bit;
       break;
     case StageChange::kBreached:
       // Breaches come in time order; at the same instant the earlier stage wins.
-      if (first_breach_ == kNone || (at == first_breach_at_ && position < first_breach_)) {
-        first_breach_ = position;
-        first_breach_at_ = at;
+      if (f_->first_breach == JourneyFacts::kNone ||
+          ((f_->flags & JourneyFacts::kBreachedAtSince) && position < f_->first_breach)) {
+        f_->first_breach = position;
+        f_->flags |= JourneyFacts::kBreachedAtSince;
       }
       return;  // a breach does not change who holds the order
   }
-  std::uint8_t holder = Holder(plan);
-  if (holder == holder_) return;
-  if (at > holder_since_) {
-    holder_before_ = holder_;
-    holder_since_ = at;
-  }
-  holder_ = holder;
+  f_->holder = Holder(plan);
 }
 
 void JourneyState::OnPause(const Calendar& calendar, TimeMs at) {
   Accrue(calendar, at);
-  counting_ = false;
+  f_->flags &= ~JourneyFacts::kCounting;
 }
 
-void JourneyState::OnResume(TimeMs at) {
-  since_ = at;
-  counting_ = true;
+void JourneyState::OnResume(const Calendar& calendar, TimeMs at) {
+  Accrue(calendar, at);  // counts nothing: paused until now
+  f_->flags |= JourneyFacts::kCounting;
 }
 
 void JourneyState::OnClose(const Calendar& calendar, TimeMs at) {
   Accrue(calendar, at);
-  counting_ = false;
+  f_->flags &= ~JourneyFacts::kCounting;
 }
 
 void JourneyState::OnBreach(const JourneyPlan& plan, TimeMs at,
                             std::span<const std::uint8_t> breaching_now) {
-  // The baton is the holder after every event before `at`: the changes at `at` itself, if
-  // any, are undone by taking the holder from before them.
-  baton_ = holder_since_ == at ? holder_before_ : holder_;
-  std::uint8_t first = first_breach_;
-  TimeMs first_at = first_breach_at_;
+  // The baton is the holder after every event before `at`: if anything changed at `at`
+  // itself, that is the holder from before the instant.
+  f_->baton = f_->since == at ? f_->holder_before : f_->holder;
+  std::uint8_t first = f_->first_breach;
+  bool first_now = first != JourneyFacts::kNone && f_->since == at &&
+                   (f_->flags & JourneyFacts::kBreachedAtSince);
   for (std::uint8_t position : breaching_now) {
-    if (first == kNone || at < first_at || (at == first_at && position < first)) {
+    if (first == JourneyFacts::kNone || (first_now && position < first)) {
       first = position;
-      first_at = at;
+      first_now = true;
     }
   }
-  first_late_stage_ =
-      first == kNone ? static_cast<std::uint8_t>(plan.owner_bucket.size()) : first;
+  f_->first_late_stage =
+      first == JourneyFacts::kNone ? static_cast<std::uint8_t>(plan.owner_bucket.size()) : first;
 }
 
 std::vector<DurationMs> JourneyState::HeldAt(const Calendar& calendar, TimeMs now) const {
-  std::vector<DurationMs> held(held_.get(), held_.get() + buckets_);
-  if (counting_) held[holder_] += calendar.WorkingTime(since_, now);
+  std::vector<DurationMs> held(held_.begin(), held_.end());
+  if (f_->flags & JourneyFacts::kCounting) held[f_->holder] += calendar.WorkingTime(f_->since, now);
   return held;
-}
-
-JourneyState::Saved JourneyState::Save() const {
-  return Saved{.since = since_,
-               .holder_since = holder_since_,
-               .last_close_at = last_close_at_,
-               .first_breach_at = first_breach_at_,
-               .running = running_,
-               .paused = paused_,
-               .holder = holder_,
-               .holder_before = holder_before_,
-               .last_closed = last_closed_,
-               .first_breach = first_breach_,
-               .baton = baton_,
-               .first_late_stage = first_late_stage_,
-               .counting = counting_,
-               .held = std::vector<DurationMs>(held_.get(), held_.get() + buckets_)};
-}
-
-std::optional<JourneyState> JourneyState::Restore(const JourneyPlan& plan, const Saved& saved) {
-  std::size_t stages = plan.owner_bucket.size();
-  std::uint32_t stage_bits = stages >= 32 ? UINT32_MAX : (std::uint32_t{1} << stages) - 1;
-  auto bucket_or_none = [&](std::uint8_t b) { return b == kNone || b < plan.buckets.size(); };
-  auto stage_or_none = [&](std::uint8_t s) { return s == kNone || s < stages; };
-  if (saved.held.size() != plan.buckets.size() || (saved.running & ~stage_bits) != 0 ||
-      (saved.paused & ~stage_bits) != 0 || saved.holder >= plan.buckets.size() ||
-      saved.holder_before >= plan.buckets.size() || !stage_or_none(saved.last_closed) ||
-      !stage_or_none(saved.first_breach) || !bucket_or_none(saved.baton) ||
-      !(saved.first_late_stage == kNone || saved.first_late_stage <= stages)) {
-    return std::nullopt;
-  }
-  JourneyState state(plan, saved.since);
-  state.holder_since_ = saved.holder_since;
-  state.last_close_at_ = saved.last_close_at;
-  state.first_breach_at_ = saved.first_breach_at;
-  state.running_ = saved.running;
-  state.paused_ = saved.paused;
-  state.holder_ = saved.holder;
-  state.holder_before_ = saved.holder_before;
-  state.last_closed_ = saved.last_closed;
-  state.first_breach_ = saved.first_breach;
-  state.baton_ = saved.baton;
-  state.first_late_stage_ = saved.first_late_stage;
-  state.counting_ = saved.counting;
-  std::copy(saved.held.begin(), saved.held.end(), state.held_.get());
-  return state;
 }
 
 JourneyTracker::JourneyTracker(const std::vector<SlaDefinition>& slas)
     : plans_(slas.size()), stage_of_(slas.size()) {
-  bool any = false;
   for (std::size_t sla = 0; sla < slas.size(); ++sla) {
     if (!slas[sla].is_journey()) continue;
-    any = true;
     plans_[sla] = JourneyPlan::Of(slas, sla);
+    stride_ = std::max(stride_, plans_[sla].buckets.size());
     for (std::size_t position = 0; position < slas[sla].stage_slas.size(); ++position) {
       stage_of_[slas[sla].stage_slas[position]].push_back(
           {static_cast<std::uint16_t>(sla), static_cast<std::uint8_t>(position)});
     }
   }
-  if (!any) return;  // Involved() stays false without a look at any table
+  if (stride_ == 0) return;  // no journey: Involved() stays false without a look at a table
   involved_.resize(slas.size());
   for (std::size_t sla = 0; sla < slas.size(); ++sla) {
     involved_[sla] = slas[sla].is_journey() || !stage_of_[sla].empty();
   }
 }
 
-JourneyState* JourneyTracker::Find(Slot slot) {
-  return slot < index_.size() && index_[slot] != kNoIndex ? &states_[index_[slot]] : nullptr;
+// A view into the tracker's tables; the const overload's view is const, so it only reads.
+std::optional<JourneyState> JourneyTracker::StateAt(std::uint32_t index) const {
+  auto* facts = const_cast<JourneyFacts*>(&facts_[index]);
+  auto* held = const_cast<DurationMs*>(held_.data() + std::size_t{index} * stride_);
+  return JourneyState(*facts, std::span(held, facts->buckets));
 }
 
-const JourneyState* JourneyTracker::Find(Slot slot) const {
-  return slot < index_.size() && index_[slot] != kNoIndex ? &states_[index_[slot]] : nullptr;
+std::optional<JourneyState> JourneyTracker::Find(Slot slot) {
+  if (slot >= index_.size() || index_[slot] == kNoIndex) return std::nullopt;
+  return StateAt(index_[slot]);
 }
 
-JourneyState& JourneyTracker::Begin(Slot slot, JourneyState state) {
-  if (JourneyState* existing = Find(slot)) return *existing = std::move(state);
-  if (slot >= index_.size()) index_.resize(slot + 1, kNoIndex);
-  if (free_.empty()) {
-    index_[slot] = static_cast<std::uint32_t>(states_.size());
-    states_.push_back(std::move(state));
-  } else {
-    index_[slot] = free_.back();
-    free_.pop_back();
-    states_[index_[slot]] = std::move(state);
+std::optional<const JourneyState> JourneyTracker::Find(Slot slot) const {
+  if (slot >= index_.size() || index_[slot] == kNoIndex) return std::nullopt;
+  return StateAt(index_[slot]);
+}
+
+JourneyState JourneyTracker::Begin(Slot slot, std::uint16_t journey, TimeMs started_at) {
+  if (slot >= index_.size()) {
+    GrowGently(index_, slot + 1 - index_.size());
+    index_.resize(slot + 1, kNoIndex);
   }
-  return states_[index_[slot]];
+  std::uint32_t& index = index_[slot];
+  if (index == kNoIndex && !free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else if (index == kNoIndex) {
+    index = static_cast<std::uint32_t>(facts_.size());
+    GrowGently(facts_);
+    facts_.emplace_back();
+    GrowGently(held_, stride_);
+    held_.resize(held_.size() + stride_);
+  }
+  const JourneyPlan& plan = plans_[journey];
+  facts_[index] = JourneyFacts{.since = started_at,
+                               .running = 0,
+                               .paused = 0,
+                               .holder = plan.from_bucket,
+                               .holder_before = plan.from_bucket,
+                               .last_closed = JourneyFacts::kNone,
+                               .first_breach = JourneyFacts::kNone,
+                               .baton = JourneyFacts::kNone,
+                               .first_late_stage = JourneyFacts::kNone,
+                               .flags = JourneyFacts::kCounting,
+                               .buckets = static_cast<std::uint8_t>(plan.buckets.size())};
+  std::fill_n(held_.begin() + std::size_t{index} * stride_, stride_, DurationMs{0});
+  return *StateAt(index);
+}
+
+bool JourneyTracker::Restore(Slot slot, std::uint16_t journey, const JourneyFacts& facts,
+                             std::span<const DurationMs> held) {
+  const JourneyPlan& plan = plans_[journey];
+  std::size_t stages = plan.owner_bucket.size();
+  std::uint32_t stage_bits = stages >= 32 ? UINT32_MAX : (std::uint32_t{1} << stages) - 1;
+  std::size_t buckets = plan.buckets.size();
+  auto stage_or_none = [&](std::uint8_t s) { return s == JourneyFacts::kNone || s < stages; };
+  if (held.size() != buckets || (facts.running & ~stage_bits) != 0 ||
+      (facts.paused & ~stage_bits) != 0 || facts.holder >= buckets ||
+      facts.holder_before >= buckets || !stage_or_none(facts.last_closed) ||
+      !stage_or_none(facts.first_breach) ||
+      !(facts.baton == JourneyFacts::kNone || facts.baton < buckets) ||
+      !(facts.first_late_stage == JourneyFacts::kNone || facts.first_late_stage <= stages) ||
+      (facts.last_closed == JourneyFacts::kNone && (facts.flags & JourneyFacts::kClosedAtSince)) ||
+      facts.flags > (JourneyFacts::kCounting | JourneyFacts::kClosedAtSince |
+                     JourneyFacts::kBreachedAtSince)) {
+    return false;
+  }
+  Begin(slot, journey, facts.since);
+  std::uint32_t index = index_[slot];
+  facts_[index] = facts;
+  facts_[index].buckets = static_cast<std::uint8_t>(buckets);
+  std::copy(held.begin(), held.end(), held_.begin() + std::size_t{index} * stride_);
+  return true;
 }
 
 void JourneyTracker::Erase(Slot slot) {
-  if (Find(slot) == nullptr) return;
+  if (slot >= index_.size() || index_[slot] == kNoIndex) return;
   free_.push_back(index_[slot]);
   index_[slot] = kNoIndex;
 }
 
 std::size_t JourneyTracker::MemoryBytes() const {
-  std::size_t held = 0;
-  for (const JourneyState& state : states_) held += state.MemoryBytes() - sizeof(JourneyState);
-  return index_.capacity() * sizeof(std::uint32_t) + states_.capacity() * sizeof(JourneyState) +
-         held + free_.capacity() * sizeof(std::uint32_t);
+  return index_.capacity() * sizeof(std::uint32_t) + facts_.capacity() * sizeof(JourneyFacts) +
+         held_.capacity() * sizeof(DurationMs) + free_.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace handoff

@@ -38,11 +38,35 @@ struct JourneyPlan {
 // after the journey instance started, while that was open).
 enum class StageChange : std::uint8_t { kStarted, kPaused, kResumed, kStopped, kCancelled, kBreached };
 
-// One journey instance's accountability state. Times passed in never go back (the engine
-// applies everything in event-time order).
+// The fixed part of one journey instance's state, 24 bytes; its held time lives beside it
+// in the tracker. Plain numbers, so that checkpoints can copy it field by field.
+struct JourneyFacts {
+  static constexpr std::uint8_t kNone = InstanceSnapshot::kUndecided;
+  // flags
+  static constexpr std::uint8_t kCounting = 1;        // the journey runs: held time accrues
+  static constexpr std::uint8_t kClosedAtSince = 2;   // last_closed closed at `since`
+  static constexpr std::uint8_t kBreachedAtSince = 4;  // first_breach breached at `since`
+
+  TimeMs since = 0;            // held time is counted up to here: the last instant anything changed
+  std::uint32_t running = 0;   // bit p: stage p has an open instance that is not paused
+  std::uint32_t paused = 0;    // bit p: stage p has an open, paused instance
+  std::uint8_t holder = 0;
+  std::uint8_t holder_before = 0;     // the holder after every event before `since`
+  std::uint8_t last_closed = kNone;   // the stage whose instance closed last as met or breached
+  std::uint8_t first_breach = kNone;  // the stage whose instance breached first
+  std::uint8_t baton = kNone;             // decided when the journey breaches
+  std::uint8_t first_late_stage = kNone;  // decided when the journey breaches
+  std::uint8_t flags = kCounting;
+  std::uint8_t buckets = 0;  // of the journey's plan
+};
+static_assert(sizeof(JourneyFacts) == 24);
+
+// One journey instance's accountability state: a view of its facts and held time, valid
+// until the tracker next starts a state. Times passed in never go back (the engine applies
+// everything in event-time order).
 class JourneyState {
  public:
-  JourneyState(const JourneyPlan& plan, TimeMs started_at);
+  JourneyState(JourneyFacts& facts, std::span<DurationMs> held) : f_(&facts), held_(held) {}
 
   // A stage instance at `position` changed at `at`. kStopped is a close as met or breached.
   void OnStage(const JourneyPlan& plan, const Calendar& calendar, std::uint8_t position,
@@ -50,7 +74,7 @@ class JourneyState {
   // The journey instance itself paused, resumed or closed: held time counts only while it
   // runs (running or overdue), as its elapsed time does.
   void OnPause(const Calendar& calendar, TimeMs at);
-  void OnResume(TimeMs at);
+  void OnResume(const Calendar& calendar, TimeMs at);
   void OnClose(const Calendar& calendar, TimeMs at);
   // The journey instance breached at `at`: decides the baton (who held it just before `at`)
   // and the first late stage. `breaching_now` lists stage positions whose running
@@ -59,46 +83,19 @@ class JourneyState {
 
   // Counts `work`, working time from before this state began, under the current holder
   // (a journey restored from a checkpoint that did not carry its state).
-  void AddHeldBefore(DurationMs work) { held_[holder_] += work; }
+  void AddHeldBefore(DurationMs work) { held_[f_->holder] += work; }
   // Held time by bucket as of `now` (>= every time passed in so far).
   std::vector<DurationMs> HeldAt(const Calendar& calendar, TimeMs now) const;
-  std::uint8_t baton() const { return baton_; }
-  std::uint8_t first_late_stage() const { return first_late_stage_; }
-
-  // Checkpoints: every field, as plain numbers (see engine_state.cc).
-  struct Saved {
-    TimeMs since, holder_since, last_close_at, first_breach_at;
-    std::uint32_t running, paused;
-    std::uint8_t holder, holder_before, last_closed, first_breach, baton, first_late_stage;
-    bool counting;
-    std::vector<DurationMs> held;
-  };
-  Saved Save() const;
-  // nullopt when the saved values do not fit `plan`.
-  static std::optional<JourneyState> Restore(const JourneyPlan& plan, const Saved& saved);
-
-  std::size_t MemoryBytes() const { return sizeof(*this) + buckets_ * sizeof(DurationMs); }
+  const JourneyFacts& facts() const { return *f_; }
+  std::span<const DurationMs> held() const { return held_; }
 
  private:
-  static constexpr std::uint8_t kNone = InstanceSnapshot::kUndecided;
   std::uint8_t Holder(const JourneyPlan& plan) const;
+  // Moves `since` to `at`, counting the stretch under the holder while the journey runs.
   void Accrue(const Calendar& calendar, TimeMs at);
 
-  TimeMs since_;          // held time is counted up to here
-  TimeMs holder_since_;   // the instant the holder last changed
-  TimeMs last_close_at_ = kNoTime;    // the last stage instance closed as met or breached
-  TimeMs first_breach_at_ = kNoTime;  // the earliest stage instance breach
-  std::uint32_t running_ = 0;  // bit p: stage p has an open instance that is not paused
-  std::uint32_t paused_ = 0;   // bit p: stage p has an open, paused instance
-  std::uint8_t holder_;
-  std::uint8_t holder_before_;  // the holder before the changes at holder_since_
-  std::uint8_t last_closed_ = kNone;   // position of last_close_at_'s stage
-  std::uint8_t first_breach_ = kNone;  // position of first_breach_at_'s stage
-  std::uint8_t baton_ = kNone;
-  std::uint8_t first_late_stage_ = kNone;
-  bool counting_ = true;  // the journey instance runs: held time accrues
-  std::uint8_t buckets_;
-  std::unique_ptr<DurationMs[]> held_;  // per bucket, up to since_
+  JourneyFacts* f_;
+  std::span<DurationMs> held_;  // per bucket, up to since
 };
 
 // The journeys of a config, and the state of each journey instance keyed by the engine's
@@ -120,31 +117,33 @@ class JourneyTracker {
   const JourneyPlan& Plan(std::uint16_t sla) const { return plans_[sla]; }
   std::span<const StageOf> JourneysOf(std::uint16_t stage_sla) const { return stage_of_[stage_sla]; }
 
-  // The state of the journey instance in `slot`: Find returns nullptr when it has none.
-  JourneyState* Find(Slot slot);
-  const JourneyState* Find(Slot slot) const;
-  // Starts (or replaces) the slot's state.
-  JourneyState& Begin(Slot slot, JourneyState state);
+  // The state of the journey instance in `slot`, if it has one.
+  std::optional<JourneyState> Find(Slot slot);
+  std::optional<const JourneyState> Find(Slot slot) const;
+  // Starts (or restarts) the slot's state: held by the journey's `from` since `started_at`.
+  JourneyState Begin(Slot slot, std::uint16_t journey, TimeMs started_at);
+  // Starts the slot's state from a checkpoint's; false (and no state) when `held` does not
+  // fit the journey's plan or the facts name buckets or stages it does not have.
+  bool Restore(Slot slot, std::uint16_t journey, const JourneyFacts& facts,
+               std::span<const DurationMs> held);
   // The slot no longer holds a journey instance.
   void Erase(Slot slot);
-  // Every slot with a state, in slot order.
-  template <typename Visit>
-  void ForEach(Visit&& visit) const {
-    for (Slot slot = 0; slot < index_.size(); ++slot) {
-      if (index_[slot] != kNoIndex) visit(slot, states_[index_[slot]]);
-    }
-  }
 
   std::size_t MemoryBytes() const;
 
  private:
   static constexpr std::uint32_t kNoIndex = UINT32_MAX;
-  std::vector<bool> involved_;                 // empty when the config has no journey
-  std::vector<JourneyPlan> plans_;             // per SLA; empty buckets for a non-journey
+  std::optional<JourneyState> StateAt(std::uint32_t index) const;
+
+  std::vector<bool> involved_;                  // empty when the config has no journey
+  std::vector<JourneyPlan> plans_;              // per SLA; empty buckets for a non-journey
   std::vector<std::vector<StageOf>> stage_of_;  // per SLA: the journeys it is a stage of
-  std::vector<std::uint32_t> index_;           // slot -> states_ index, grown on demand
-  std::vector<JourneyState> states_;
-  std::vector<std::uint32_t> free_;            // unused states_ entries
+  std::size_t stride_ = 0;                      // held entries per state: the most buckets
+  // Grown by a quarter at a time, not doubled: a journey costs what it uses (bench/run).
+  std::vector<std::uint32_t> index_;  // slot -> state, kNoIndex for none
+  std::vector<JourneyFacts> facts_;   // per state
+  std::vector<DurationMs> held_;      // per state, stride_ entries
+  std::vector<std::uint32_t> free_;   // states no slot uses
 };
 
 }  // namespace handoff

@@ -187,7 +187,7 @@ class SlaEngine {
   void TrackStage(DecisionKind kind, Slot slot, TimeMs at, Slot first);
   // Starts the journey instance's state at `at` from the stage instances of its order that
   // started at or after it did (rule: those are its stage instances).
-  JourneyState& SeedJourney(Slot slot, TimeMs at, Slot first);
+  JourneyState SeedJourney(Slot slot, TimeMs at, Slot first);
   Slot FirstOfOrder(const Instance& instance);
   Slot InstanceInOrder(Slot first, std::uint16_t sla) const;
   void AddJourneyFields(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
@@ -195,7 +195,11 @@ class SlaEngine {
   // Checkpoints (engine_state.cc): a restored instance's saved side state, kept when it
   // still fits the config; then every open journey instance left without one (a version 1
   // checkpoint, a changed journey) starts one at the frontier.
-  void RestoreSideState(Slot slot, const std::optional<JourneyState::Saved>& journey,
+  struct SavedJourney {
+    JourneyFacts facts;
+    std::vector<DurationMs> held;
+  };
+  void RestoreSideState(Slot slot, const std::optional<SavedJourney>& journey,
                         const std::optional<PausedFor>& paused);
   void SeedRestoredJourneys();
   Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <optional>
 
 #include "handlers/sla_engine.h"
 
@@ -72,12 +73,12 @@ void SlaEngine::TrackJourney(DecisionKind kind, Slot slot, TimeMs at, Slot first
     decision.instance.held = SeedJourney(slot, at, first).HeldAt(calendar, at);
     return;
   }
-  JourneyState* state = journeys_.Find(slot);
-  assert(state != nullptr);  // every open journey instance has one
-  if (state == nullptr) return;
+  std::optional<JourneyState> state = journeys_.Find(slot);
+  assert(state);  // every open journey instance has one
+  if (!state) return;
   switch (kind) {
     case DecisionKind::kPaused: state->OnPause(calendar, at); break;
-    case DecisionKind::kResumed: state->OnResume(at); break;
+    case DecisionKind::kResumed: state->OnResume(calendar, at); break;
     case DecisionKind::kMet:
     case DecisionKind::kResolved:
     case DecisionKind::kCancelled: state->OnClose(calendar, at); break;
@@ -96,8 +97,8 @@ void SlaEngine::TrackJourney(DecisionKind kind, Slot slot, TimeMs at, Slot first
         }
       }
       state->OnBreach(journeys_.Plan(journey.sla), at, std::span(due_now.data(), count));
-      decision.instance.baton = state->baton();
-      decision.instance.first_late_stage = state->first_late_stage();
+      decision.instance.baton = state->facts().baton;
+      decision.instance.first_late_stage = state->facts().first_late_stage;
       break;
     }
     case DecisionKind::kStarted:
@@ -116,18 +117,18 @@ void SlaEngine::TrackStage(DecisionKind kind, Slot slot, TimeMs at, Slot first) 
     if (j == kNoSlot) continue;
     const Instance& journey = instances_[j];
     if (!IsOpenState(journey.state) || stage.started_at < journey.started_at) continue;
-    JourneyState* state = journeys_.Find(j);
-    if (state == nullptr) continue;
+    std::optional<JourneyState> state = journeys_.Find(j);
+    if (!state) continue;
     state->OnStage(journeys_.Plan(of.journey), *(*slas_)[of.journey].calendar, of.position,
                    *change, at);
   }
 }
 
-JourneyState& SlaEngine::SeedJourney(Slot slot, TimeMs at, Slot first) {
+JourneyState SlaEngine::SeedJourney(Slot slot, TimeMs at, Slot first) {
   const Instance& journey = instances_[slot];
   const SlaDefinition& def = (*slas_)[journey.sla];
   const JourneyPlan& plan = journeys_.Plan(journey.sla);
-  JourneyState& state = journeys_.Begin(slot, JourneyState(plan, at));
+  JourneyState state = journeys_.Begin(slot, journey.sla, at);
   for (std::size_t p = 0; p < def.stage_slas.size(); ++p) {
     Slot s = InstanceInOrder(first, def.stage_slas[p]);
     if (s == kNoSlot || instances_[s].started_at < journey.started_at) continue;
@@ -164,21 +165,21 @@ SlaEngine::Slot SlaEngine::FirstOfOrder(const Instance& instance) {
 void SlaEngine::AddJourneyFields(const Instance& instance, TimeMs now,
                                  InstanceSnapshot& snapshot) const {
   if (!journeys_.IsJourney(instance.sla)) return;
-  const JourneyState* state = journeys_.Find(SlotOf(instance));
-  if (state == nullptr) return;
+  std::optional<const JourneyState> state = journeys_.Find(SlotOf(instance));
+  if (!state) return;
   snapshot.held = state->HeldAt(*(*slas_)[instance.sla].calendar, now);
-  snapshot.baton = state->baton();
-  snapshot.first_late_stage = state->first_late_stage();
+  snapshot.baton = state->facts().baton;
+  snapshot.first_late_stage = state->facts().first_late_stage;
 }
 
-void SlaEngine::RestoreSideState(Slot slot, const std::optional<JourneyState::Saved>& journey,
+void SlaEngine::RestoreSideState(Slot slot, const std::optional<SavedJourney>& journey,
                                  const std::optional<PausedFor>& paused) {
   const Instance& instance = instances_[slot];
   const SlaDefinition& def = (*slas_)[instance.sla];
+  // A saved state that no longer fits the journey (its stages changed) is started afresh
+  // by SeedRestoredJourneys.
   if (journey && journeys_.IsJourney(instance.sla)) {
-    if (auto state = JourneyState::Restore(journeys_.Plan(instance.sla), *journey)) {
-      journeys_.Begin(slot, std::move(*state));
-    }
+    journeys_.Restore(slot, instance.sla, journey->facts, journey->held);
   }
   if (paused && !def.pause_reasons.empty() && instance.state == InstanceState::kPaused) {
     auto other = static_cast<std::uint8_t>(def.pause_reasons.size());
@@ -193,10 +194,10 @@ void SlaEngine::SeedRestoredJourneys() {
   for (Slot slot = 0; slot < instances_.size(); ++slot) {
     const Instance& journey = instances_[slot];
     if (journey.key == KeyArena::kNone || !IsOpenState(journey.state) ||
-        !journeys_.IsJourney(journey.sla) || journeys_.Find(slot) != nullptr) {
+        !journeys_.IsJourney(journey.sla) || journeys_.Find(slot)) {
       continue;
     }
-    JourneyState& state = SeedJourney(slot, frontier_, FirstOfOrder(journey));
+    JourneyState state = SeedJourney(slot, frontier_, FirstOfOrder(journey));
     state.AddHeldBefore(Elapsed(journey, frontier_));
     if (journey.state == InstanceState::kPaused) {
       state.OnPause(*(*slas_)[journey.sla].calendar, frontier_);
