@@ -343,10 +343,9 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   const SlaDefinition& def = (*slas_)[instance.sla];
   if (instance.warnings_fired < def.warn_at.size()) {
     // Rule 7: each threshold once per instance.
-    Decision decision = MakeDecision(DecisionKind::kWarning, instance, due);
-    decision.threshold = def.warn_at[instance.warnings_fired];
+    Decide(DecisionKind::kWarning, slot, due, nullptr, kNoSlot, out).threshold =
+        def.warn_at[instance.warnings_fired];
     ++instance.warnings_fired;
-    out.push_back(std::move(decision));
     ScheduleNextTimer(slot);
     return;
   }
@@ -436,41 +435,36 @@ DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshol
 }
 
 InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
-  InstanceSnapshot snapshot{
-      .sla = instance.sla,
-      .key = std::string(keys_.Get(instance.key)),
-      .cycle = instance.cycle,
-      .state = instance.state,
-      .started_at = instance.started_at,
-      .deadline = instance.deadline,
-      .breached_at = instance.breached_at(),
-      .ended_at = instance.ended_at(),
-      .elapsed = Elapsed(instance, now),
-      .target = instance.target,
-      .held = {},
-      .baton = InstanceSnapshot::kUndecided,
-      .first_late_stage = InstanceSnapshot::kUndecided,
-  };
-  if (tracked_[instance.sla]) AddJourneyFields(instance, now, snapshot);
+  InstanceSnapshot snapshot;
+  FillSnapshot(instance, now, snapshot);
   return snapshot;
 }
 
-Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
-                                 std::string_view event_id) const {
-  return Decision{.kind = kind,
-                  .at = at,
-                  .threshold = 0,
-                  .event_id = std::string(event_id),
-                  .instance = Snapshot(instance, at),
-                  .pause_reason = Decision::kNoPauseReason,
-                  .paused = 0};
+void SlaEngine::FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& s) const {
+  s.sla = instance.sla;
+  s.key.assign(keys_.Get(instance.key));
+  s.cycle = instance.cycle;
+  s.state = instance.state;
+  s.started_at = instance.started_at;
+  s.deadline = instance.deadline;
+  s.breached_at = instance.breached_at();
+  s.ended_at = instance.ended_at();
+  s.elapsed = Elapsed(instance, now);
+  s.target = instance.target;
+  if (tracked_[instance.sla]) AddJourneyFields(instance, now, s);
 }
 
-void SlaEngine::Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
-                       std::vector<Decision>& out) {
-  out.push_back(MakeDecision(kind, instances_[slot], at,
-                             event == nullptr ? std::string_view() : std::string_view(event->id)));
-  if (tracked_[instances_[slot].sla]) Track(kind, slot, at, event, first, out.back());
+// The decision is written in place at the end of `out`: built aside and moved in, it cost
+// a plain SLA's apply 4 % more instructions once journeys made it larger.
+Decision& SlaEngine::Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event,
+                            Slot first, std::vector<Decision>& out) {
+  Decision& decision = out.emplace_back();
+  decision.kind = kind;
+  decision.at = at;
+  if (event != nullptr) decision.event_id = event->id;
+  FillSnapshot(instances_[slot], at, decision.instance);
+  if (tracked_[instances_[slot].sla]) Track(kind, slot, at, event, first, decision);
+  return decision;
 }
 
 void SlaEngine::VisitOpenInstances(

@@ -172,14 +172,15 @@ class SlaEngine {
   DurationMs Elapsed(const Instance& instance, TimeMs now) const;
   DurationMs WarningWork(const Instance& instance, std::size_t threshold) const;
   InstanceSnapshot Snapshot(const Instance& instance, TimeMs now) const;
+  void FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
   Slot SlotOf(const Instance& instance) const {
     return static_cast<Slot>(&instance - instances_.data());
   }
   // Appends the decision about instances_[slot]; for an SLA that is a journey, a stage or
   // keeps pause reasons, also tells the trackers below (sla_engine_journeys.cc). `first` is
   // the order's first slot, or kNoSlot when the caller has not looked it up.
-  void Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
-              std::vector<Decision>& out);
+  Decision& Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
+                   std::vector<Decision>& out);
   void Track(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
              Decision& decision);
   void TrackPause(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Decision& decision);
@@ -202,8 +203,6 @@ class SlaEngine {
   void RestoreSideState(Slot slot, const std::optional<SavedJourney>& journey,
                         const std::optional<PausedFor>& paused);
   void SeedRestoredJourneys();
-  Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
-                        std::string_view event_id = {}) const;
   Slot AllocateSlot();
 
   Slas slas_;
