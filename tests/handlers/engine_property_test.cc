@@ -1,4 +1,4 @@
-// Properties of the engine on random event streams (DESIGN.md §5):
+// Properties of the engine on random event streams (docs/reference/timing.md):
 //  1. Any arrival order within `lateness` gives the identical replay report.
 //  2. The same holds with a journey (docs/accountability.md), whose held time always sums
 //     to its elapsed time.
