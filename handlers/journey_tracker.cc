@@ -16,6 +16,34 @@ void GrowGently(std::vector<T>& v, std::size_t more = 1) {
 
 }  // namespace
 
+std::optional<StageChange> StageChangeOf(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kStarted: return StageChange::kStarted;
+    case DecisionKind::kPaused: return StageChange::kPaused;
+    case DecisionKind::kResumed: return StageChange::kResumed;
+    case DecisionKind::kMet:
+    case DecisionKind::kResolved: return StageChange::kStopped;
+    case DecisionKind::kCancelled: return StageChange::kCancelled;
+    case DecisionKind::kBreached: return StageChange::kBreached;
+    case DecisionKind::kWarning: break;
+  }
+  return std::nullopt;
+}
+
+JourneyFacts JourneyFacts::StartedAt(const JourneyPlan& plan, TimeMs at) {
+  return JourneyFacts{.since = at,
+                      .running = 0,
+                      .paused = 0,
+                      .holder = plan.from_bucket,
+                      .holder_before = plan.from_bucket,
+                      .last_closed = kNone,
+                      .first_breach = kNone,
+                      .baton = kNone,
+                      .first_late_stage = kNone,
+                      .flags = kCounting,
+                      .buckets = static_cast<std::uint8_t>(plan.buckets.size())};
+}
+
 JourneyPlan JourneyPlan::Of(const std::vector<SlaDefinition>& slas, std::size_t journey) {
   const SlaDefinition& def = slas[journey];
   assert(def.is_journey() && def.stage_slas.size() <= kMaxStages);
@@ -182,18 +210,7 @@ JourneyState JourneyTracker::Begin(Slot slot, std::uint16_t journey, TimeMs star
     GrowGently(held_, stride_);
     held_.resize(held_.size() + stride_);
   }
-  const JourneyPlan& plan = plans_[journey];
-  facts_[index] = JourneyFacts{.since = started_at,
-                               .running = 0,
-                               .paused = 0,
-                               .holder = plan.from_bucket,
-                               .holder_before = plan.from_bucket,
-                               .last_closed = JourneyFacts::kNone,
-                               .first_breach = JourneyFacts::kNone,
-                               .baton = JourneyFacts::kNone,
-                               .first_late_stage = JourneyFacts::kNone,
-                               .flags = JourneyFacts::kCounting,
-                               .buckets = static_cast<std::uint8_t>(plan.buckets.size())};
+  facts_[index] = JourneyFacts::StartedAt(plans_[journey], started_at);
   std::fill_n(held_.begin() + std::size_t{index} * stride_, stride_, DurationMs{0});
   return *StateAt(index);
 }

@@ -37,6 +37,8 @@ struct JourneyPlan {
 // What happened to a stage instance that belongs to a journey instance (it started at or
 // after the journey instance started, while that was open).
 enum class StageChange : std::uint8_t { kStarted, kPaused, kResumed, kStopped, kCancelled, kBreached };
+// What a decision about a stage instance changes; nullopt for a warning.
+std::optional<StageChange> StageChangeOf(DecisionKind kind);
 
 // The fixed part of one journey instance's state, 24 bytes; its held time lives beside it
 // in the tracker. Plain numbers, so that checkpoints can copy it field by field.
@@ -58,6 +60,9 @@ struct JourneyFacts {
   std::uint8_t first_late_stage = kNone;  // decided when the journey breaches
   std::uint8_t flags = kCounting;
   std::uint8_t buckets = 0;  // of the journey's plan
+
+  // A journey instance that started at `at`: held by the journey's `from`.
+  static JourneyFacts StartedAt(const JourneyPlan& plan, TimeMs at);
 };
 static_assert(sizeof(JourneyFacts) == 24);
 

@@ -9,23 +9,6 @@
 #include "handlers/sla_engine.h"
 
 namespace handoff {
-namespace {
-
-std::optional<StageChange> StageChangeOf(DecisionKind kind) {
-  switch (kind) {
-    case DecisionKind::kStarted: return StageChange::kStarted;
-    case DecisionKind::kPaused: return StageChange::kPaused;
-    case DecisionKind::kResumed: return StageChange::kResumed;
-    case DecisionKind::kMet:
-    case DecisionKind::kResolved: return StageChange::kStopped;
-    case DecisionKind::kCancelled: return StageChange::kCancelled;
-    case DecisionKind::kBreached: return StageChange::kBreached;
-    case DecisionKind::kWarning: break;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 void SlaEngine::Track(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
                       Decision& decision) {

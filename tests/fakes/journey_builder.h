@@ -106,6 +106,32 @@ inline Event OrderCancelled(std::string id, TimeMs t, std::string key) {
   return JourneyEv(std::move(id), "order.cancelled", t, std::move(key));
 }
 
+// The orders of docs/accountability.md's worked example, under `key` (day 1 is
+// 2026-12-01): A is met with its second stage held 15:00-17:00 for `hold_reason`; B breaches
+// after its first stage was late; C breaches with every stage on time.
+inline std::vector<Event> OrderA(const std::string& key,
+                                 std::optional<std::string> hold_reason = std::nullopt) {
+  return {Created(key + "-a1", T("2026-12-01T08:00:00Z"), key),
+          StageRequested(key + "-a2", T("2026-12-01T09:00:00Z"), key, 0),
+          StageAccepted(key + "-a3", T("2026-12-01T10:00:00Z"), key, 0),
+          StageRequested(key + "-a4", T("2026-12-01T14:00:00Z"), key, 1),
+          Hold(key + "-a5", T("2026-12-01T15:00:00Z"), key, std::move(hold_reason)),
+          Release(key + "-a6", T("2026-12-01T17:00:00Z"), key),
+          StageAccepted(key + "-a7", T("2026-12-01T18:00:00Z"), key, 1),
+          Shipped(key + "-a8", T("2026-12-01T20:00:00Z"), key)};
+}
+inline std::vector<Event> OrderB(const std::string& key) {
+  return {Created(key + "-b1", T("2026-12-01T08:00:00Z"), key),
+          StageRequested(key + "-b2", T("2026-12-01T08:30:00Z"), key, 0),
+          StageAccepted(key + "-b3", T("2026-12-01T12:00:00Z"), key, 0),
+          StageRequested(key + "-b4", T("2026-12-01T20:00:00Z"), key, 1)};
+}
+inline std::vector<Event> OrderC(const std::string& key) {
+  return {Created(key + "-c1", T("2026-12-01T08:00:00Z"), key),
+          StageRequested(key + "-c2", T("2026-12-01T08:10:00Z"), key, 0),
+          StageAccepted(key + "-c3", T("2026-12-01T10:00:00Z"), key, 0)};
+}
+
 // Events of every kind JourneySlaList reacts to, on a few keys, with distinct times.
 inline std::vector<Event> RandomJourneyStream(std::mt19937& rng, int count) {
   const std::vector<std::string> keys = {"a", "b", "c", "d"};

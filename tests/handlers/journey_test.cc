@@ -2,10 +2,12 @@
 // journey's calendar, the baton and the first late stage; and pause reasons.
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "handlers/business_calendar.h"
+#include "handlers/journey_stretches.h"
 #include "handlers/sla_engine.h"
 #include "tests/fakes/journey_builder.h"
 
@@ -32,6 +34,10 @@ class Journey {
 
   Journey& Offer(Event event) {
     engine_.Offer(std::move(event), out_);
+    return *this;
+  }
+  Journey& Offer(const std::vector<Event>& events) {
+    for (const Event& e : events) engine_.Offer(e, out_);
     return *this;
   }
   Journey& AdvanceTo(TimeMs t) {
@@ -77,15 +83,7 @@ void ExpectHeldSumsToElapsed(const InstanceSnapshot& s) {
 // The example's order-A: a paused stage, met.
 TEST(Journey, HeldTimeFollowsWhoHoldsTheOrder) {
   Journey j;
-  j.Offer(Created("a1", T("2026-12-01T08:00:00Z"), "o"))
-      .Offer(StageRequested("a2", T("2026-12-01T09:00:00Z"), "o", 0))
-      .Offer(StageAccepted("a3", T("2026-12-01T10:00:00Z"), "o", 0))
-      .Offer(StageRequested("a4", T("2026-12-01T14:00:00Z"), "o", 1))
-      .Offer(Hold("a5", T("2026-12-01T15:00:00Z"), "o"))
-      .Offer(Release("a6", T("2026-12-01T17:00:00Z"), "o"))
-      .Offer(StageAccepted("a7", T("2026-12-01T18:00:00Z"), "o", 1))
-      .Offer(Shipped("a8", T("2026-12-01T20:00:00Z"), "o"))
-      .AdvanceTo(T("2026-12-01T21:00:00Z"));
+  j.Offer(OrderA("o")).AdvanceTo(T("2026-12-01T21:00:00Z"));
   const Decision& met = j.Decided(DecisionKind::kMet);
   EXPECT_EQ(met.instance.held, Held(3600, 18000, 14400, 7200));
   EXPECT_EQ(met.instance.elapsed, 12 * kHour);
@@ -97,11 +95,7 @@ TEST(Journey, HeldTimeFollowsWhoHoldsTheOrder) {
 // The example's order-B: stage 1 late first, stage 2 overdue at the journey's deadline.
 TEST(Journey, BreachNamesTheBatonAndTheFirstLateStage) {
   Journey j;
-  j.Offer(Created("b1", T("2026-12-01T08:00:00Z"), "o"))
-      .Offer(StageRequested("b2", T("2026-12-01T08:30:00Z"), "o", 0))
-      .Offer(StageAccepted("b3", T("2026-12-01T12:00:00Z"), "o", 0))
-      .Offer(StageRequested("b4", T("2026-12-01T20:00:00Z"), "o", 1))
-      .AdvanceTo(T("2026-12-02T09:00:00Z"));
+  j.Offer(OrderB("o")).AdvanceTo(T("2026-12-02T09:00:00Z"));
   const Decision& breached = j.Decided(DecisionKind::kBreached);
   EXPECT_EQ(breached.at, T("2026-12-02T08:00:00Z"));
   EXPECT_EQ(breached.instance.baton, kFulfillment);
@@ -114,10 +108,7 @@ TEST(Journey, BreachNamesTheBatonAndTheFirstLateStage) {
 // The example's order-C: every stage on time, the promise broken all the same.
 TEST(Journey, NoStageLateMeansNone) {
   Journey j;
-  j.Offer(Created("c1", T("2026-12-01T08:00:00Z"), "o"))
-      .Offer(StageRequested("c2", T("2026-12-01T08:10:00Z"), "o", 0))
-      .Offer(StageAccepted("c3", T("2026-12-01T10:00:00Z"), "o", 0))
-      .AdvanceTo(T("2026-12-02T09:00:00Z"));
+  j.Offer(OrderC("o")).AdvanceTo(T("2026-12-02T09:00:00Z"));
   const Decision& breached = j.Decided(DecisionKind::kBreached);
   EXPECT_EQ(breached.instance.baton, kOperations);
   EXPECT_EQ(breached.instance.first_late_stage, kNoLateStage);
@@ -251,6 +242,29 @@ TEST(Journey, CancelledWhileAStageIsOpen) {
   ExpectHeldSumsToElapsed(cancelled.instance);
   EXPECT_FALSE(j.Has(DecisionKind::kBreached));
   EXPECT_TRUE(j.Decided(DecisionKind::kMet, "o", kAccept).instance.held.empty());
+}
+
+// The API's stretches, rebuilt from the order's decisions, follow the same holders as the
+// engine's held time: order A of the example.
+TEST(Journey, StretchesRebuiltFromTheOrdersDecisions) {
+  // Plus a second stage that starts before the journey and closes before its own stage 2.
+  std::vector<Event> events = OrderA("o");
+  events.insert(events.begin(), StageRequested("x1", T("2026-12-01T07:00:00Z"), "o", 1));
+  events.insert(events.begin() + 4, StageAccepted("x2", T("2026-12-01T11:00:00Z"), "o", 1));
+  Journey j;
+  j.Offer(events).AdvanceTo(T("2026-12-01T21:00:00Z"));
+  std::vector<OrderDecision> decisions;
+  for (const Decision& d : j.decisions()) decisions.push_back({d.kind, d.at, &d.instance});
+  const Decision& met = j.Decided(DecisionKind::kMet);
+  std::vector<HeldStretch> stretches = RebuildStretches(JourneySlaList(), met.instance, decisions);
+  std::vector<std::tuple<TimeMs, TimeMs, int>> got;
+  for (const HeldStretch& s : stretches) got.emplace_back(s.from, s.to, s.holder);
+  EXPECT_EQ(got, (std::vector<std::tuple<TimeMs, TimeMs, int>>{
+                     {T("2026-12-01T08:00:00Z"), T("2026-12-01T09:00:00Z"), kSales},
+                     {T("2026-12-01T09:00:00Z"), T("2026-12-01T14:00:00Z"), kOperations},
+                     {T("2026-12-01T14:00:00Z"), T("2026-12-01T15:00:00Z"), kFulfillment},
+                     {T("2026-12-01T15:00:00Z"), T("2026-12-01T17:00:00Z"), kPausedBucket},
+                     {T("2026-12-01T17:00:00Z"), T("2026-12-01T20:00:00Z"), kFulfillment}}));
 }
 
 // §11: each ended pause counts its working time under its reason; an unlisted or missing
