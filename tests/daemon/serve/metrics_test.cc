@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -269,17 +270,11 @@ TEST_F(JourneyMetricsTest, EverySeriesExistsAtStartWithZero) {
 TEST_F(JourneyMetricsTest, CountsHeldTimeBreachesAndPausedTime) {
   // docs/accountability.md's order A (met, its stage held for a credit check) and order C
   // (breached with every stage on time).
-  Offer(Created("a1", T("2026-12-01T08:00:00Z"), "A"));
-  Offer(Created("c1", T("2026-12-01T08:00:00Z"), "C"));
-  Offer(StageRequested("c2", T("2026-12-01T08:10:00Z"), "C", 0));
-  Offer(StageRequested("a2", T("2026-12-01T09:00:00Z"), "A", 0));
-  Offer(StageAccepted("a3", T("2026-12-01T10:00:00Z"), "A", 0));
-  Offer(StageAccepted("c3", T("2026-12-01T10:00:00Z"), "C", 0));
-  Offer(StageRequested("a4", T("2026-12-01T14:00:00Z"), "A", 1));
-  Offer(Hold("a5", T("2026-12-01T15:00:00Z"), "A", "credit_check"));
-  Offer(Release("a6", T("2026-12-01T17:00:00Z"), "A"));
-  Offer(StageAccepted("a7", T("2026-12-01T18:00:00Z"), "A", 1));
-  Offer(Shipped("a8", T("2026-12-01T20:00:00Z"), "A"));
+  std::vector<Event> events = OrderA("A", "credit_check");
+  for (Event& e : OrderC("C")) events.push_back(std::move(e));
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.time < b.time; });
+  for (Event& e : events) Offer(std::move(e));
   Offer(Ev("tick", "order.note", T("2026-12-02T09:00:00Z"), "Z"));
   EXPECT_EQ(Held("sales"), 3600.0);
   EXPECT_EQ(Held("operations"), 18000.0);
