@@ -150,6 +150,97 @@ void BM_ApplyAtOpenInstances(benchmark::State& state) {
 BENCHMARK(BM_ApplyAtOpenInstances)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000)
     ->Unit(benchmark::kMillisecond)->Iterations(200);
 
+// Journeys: one order's promise over a chain of three stages (sales -> operations ->
+// fulfillment -> finance), against the same four SLAs without `stages`, on the same events.
+// Arg 0 is the plain baseline, 1 the journey. Attributes: 0 = from, 1 = to, 2 = tier.
+const char* const kChain[] = {"sales", "operations", "fulfillment", "finance"};
+
+std::shared_ptr<const std::vector<SlaDefinition>> ChainSlas(bool journey) {
+  std::vector<SlaDefinition> slas;
+  for (int stage = 0; stage < 3; ++stage) {
+    SlaDefinition sla;
+    sla.name = std::string(kChain[stage]) + "_to_" + kChain[stage + 1];
+    sla.from = kChain[stage];
+    sla.to = sla.owner = kChain[stage + 1];
+    sla.start = {.types = {"handoff.requested"},
+                 .where = {{0, {kChain[stage]}}, {1, {kChain[stage + 1]}}}};
+    sla.stop = {.types = {"handoff.accepted"}, .where = {{1, {kChain[stage + 1]}}}};
+    sla.target = 30 * kDay;
+    slas.push_back(sla);
+  }
+  SlaDefinition promise;
+  promise.name = "order_to_invoice";
+  promise.from = promise.owner = "sales";
+  promise.to = "finance";
+  promise.start = {.types = {"order.created"}, .where = {}};
+  promise.stop = {.types = {"invoice.sent"}, .where = {}};
+  promise.target = 30 * kDay;
+  if (journey) {
+    for (const SlaDefinition& stage : slas) promise.stages.push_back(stage.name);
+    promise.stage_slas = {0, 1, 2};
+  }
+  slas.push_back(promise);
+  return std::make_shared<const std::vector<SlaDefinition>>(std::move(slas));
+}
+
+// Phase 0 creates the order, 1/3/5 request stages 1-3, 2/4/6 accept them, 7 invoices it.
+Event ChainEvent(std::int64_t order, int phase, TimeMs t) {
+  Event e{.id = "c" + std::to_string(order) + "-" + std::to_string(phase),
+          .type = phase == 0 ? "order.created" : phase == 7 ? "invoice.sent"
+                  : phase % 2 == 1 ? "handoff.requested" : "handoff.accepted",
+          .time = t,
+          .key = OrderKey(order),
+          .attributes = {std::nullopt, std::nullopt, std::nullopt}};
+  if (phase >= 1 && phase <= 6) {
+    int stage = (phase - 1) / 2;
+    e.attributes[0] = kChain[stage];
+    e.attributes[1] = kChain[stage + 1];
+  }
+  return e;
+}
+
+void BM_JourneyChain(benchmark::State& state) {
+  auto slas = ChainSlas(state.range(0) == 1);
+  {
+    // Memory: 100k orders with the promise and all three stages open.
+    constexpr std::int64_t kOrders = 100'000;
+    SlaEngine engine(slas, EngineOptions{.lateness = 0, .dedupe_window = 0});
+    std::vector<Decision> out;
+    TimeMs t = kBase;
+    for (std::int64_t i = 0; i < kOrders; ++i) {
+      for (int phase : {0, 1, 3, 5}) {
+        out.clear();
+        engine.Offer(ChainEvent(i, phase, ++t), out);
+      }
+    }
+    state.counters["bytes_per_instance_model"] =
+        double(engine.MemoryBytes()) / double(engine.open_instances());
+    state.counters["bytes_per_order_model"] = double(engine.MemoryBytes()) / double(kOrders);
+  }
+  // Apply: 1000 orders at a time go through their eight events together; closed instances
+  // are forgotten a second (1000 events) after they close.
+  SlaEngine engine(slas, EngineOptions{.lateness = 0, .dedupe_window = 0, .retention = kSecond});
+  std::vector<Decision> out;
+  std::vector<Event> batch;
+  TimeMs t = kBase;
+  std::int64_t first = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (int phase = 0; phase < 8; ++phase) {
+      for (std::int64_t i = first; i < first + 1000; ++i) batch.push_back(ChainEvent(i, phase, ++t));
+    }
+    first += 1000;
+    state.ResumeTiming();
+    for (Event& e : batch) {
+      out.clear();
+      engine.Offer(std::move(e), out);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 8000);
+}
+BENCHMARK(BM_JourneyChain)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(300);
+
 // Collects items/s per benchmark so main can print ratios against the baselines.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -157,7 +248,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) rates[run.benchmark_name()] = it->second;
-      for (const char* name : {"bytes_per_instance_rss", "bytes_per_instance_model"}) {
+      for (const char* name :
+           {"bytes_per_instance_rss", "bytes_per_instance_model", "bytes_per_order_model"}) {
         auto c = run.counters.find(name);
         if (c != run.counters.end()) counters[run.benchmark_name() + ":" + name] = c->second;
       }
@@ -191,6 +283,19 @@ int main(int argc, char** argv) {
       std::printf("  %-40s %10.0f events/s\n", name.c_str(), r);
     }
   }
+  // A journey instance's cost against a plain instance's: its own instance (as plain) plus
+  // what the journey adds per order; apply time per event of the chain, journey over plain.
+  const std::string plain = "BM_JourneyChain/0/iterations:300", journey = "BM_JourneyChain/1/iterations:300";
+  double plain_instance = reporter.counters[plain + ":bytes_per_instance_model"];
+  double journey_extra = reporter.counters[journey + ":bytes_per_order_model"] -
+                         reporter.counters[plain + ":bytes_per_order_model"];
+  double memory_ratio = plain_instance > 0 ? (plain_instance + journey_extra) / plain_instance : 0;
+  double apply_ratio = rate(journey) > 0 ? rate(plain) / rate(journey) : 0;
+  if (memory_ratio > 0 && apply_ratio > 0) {
+    std::printf("  journey of 3 stages vs plain SLA: memory %.2fx (%.0f + %.0f B per instance), "
+                "apply time %.2fx (%.0f vs %.0f events/s)\n",
+                memory_ratio, plain_instance, journey_extra, apply_ratio, rate(journey), rate(plain));
+  }
   // For bench/run: one machine-readable line, last, with every figure this run measured.
   std::string json = "{";
   auto add = [&](const std::string& key, double value) {
@@ -214,6 +319,12 @@ int main(int argc, char** argv) {
         reporter.counters[name + ":bytes_per_instance_rss"]);
     add("bytes_per_instance_model_at_" + open,
         reporter.counters[name + ":bytes_per_instance_model"]);
+  }
+  if (memory_ratio > 0 && apply_ratio > 0) {
+    add("journey_memory_ratio", memory_ratio);
+    add("journey_apply_ratio", apply_ratio);
+    add("journey_extra_bytes_per_instance", journey_extra);
+    add("plain_bytes_per_instance_model", plain_instance);
   }
   std::printf("%s}\n", json.c_str());
   benchmark::Shutdown();

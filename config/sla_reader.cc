@@ -36,6 +36,11 @@ bool IsLabelValue(std::string_view s) {
   return true;
 }
 
+// Names the journey and pause-reason buckets use for themselves (see handlers/journey_tracker.h).
+bool IsReservedName(std::string_view name) {
+  return name == "paused" || name == "none" || name == "other";
+}
+
 std::string Join(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
@@ -67,6 +72,8 @@ class SlaReader {
       : ctx_(ctx), declared_(declared), config_(config) {}
 
   void Read(const YAML::Node& node, const std::string& path);
+  // Resolves every journey's stages to SLA indices, once all SLAs are read.
+  void ResolveStages();
 
  private:
   void ReadName(MapReader& sla, SlaDefinition* def);
@@ -77,7 +84,18 @@ class SlaReader {
   void ReadTargets(MapReader& sla, SlaDefinition* def);
   void ReadWarnAt(MapReader& sla, SlaDefinition* def);
   void ReadCalendar(MapReader& sla, SlaDefinition* def);
+  void ReadStages(MapReader& sla, SlaDefinition* def);
+  void ReadPauseReasons(MapReader& sla, SlaDefinition* def);
+  // A list of distinct names, none of them reserved; `what` names an item in errors.
+  std::vector<Scalar> ReadNameList(MapReader& sla, std::string_view key, std::string_view what);
 
+  // A journey's `stages:` as written, resolved by ResolveStages.
+  struct PendingStages {
+    std::size_t sla;
+    std::string path;
+    std::vector<Scalar> names;
+  };
+  std::vector<PendingStages> pending_stages_;
   LoadContext& ctx_;
   const Declared& declared_;
   Config* config_;
@@ -109,6 +127,8 @@ void SlaReader::Read(const YAML::Node& node, const std::string& path) {
   ReadTargets(sla, &def);
   ReadWarnAt(sla, &def);
   ReadCalendar(sla, &def);
+  ReadStages(sla, &def);
+  ReadPauseReasons(sla, &def);
   sla.RejectUnknownKeys();
   config_->slas.push_back(std::move(def));
 }
@@ -140,6 +160,12 @@ void SlaReader::ReadDepartment(MapReader& sla, std::string_view key, std::string
   if (!IsLabelValue(value->text)) {
     ctx_.Error(value->origin, sla.PathOf(key),
                "a department must be a non-empty UTF-8 string (it is a metric label value)");
+    return;
+  }
+  if (IsReservedName(value->text)) {
+    ctx_.Error(value->origin, sla.PathOf(key),
+               "a department must not be named \"" + value->text +
+                   "\": paused, none and other are reserved for journeys and pause reasons");
     return;
   }
   *out = value->text;
@@ -266,6 +292,98 @@ void SlaReader::ReadCalendar(MapReader& sla, SlaDefinition* def) {
              UnknownName("calendar", name->text, declared_.calendars, "calendars"));
 }
 
+std::vector<Scalar> SlaReader::ReadNameList(MapReader& sla, std::string_view key,
+                                            std::string_view what) {
+  std::vector<Scalar> out;
+  auto entry = sla.Get(key);
+  if (!entry) return out;
+  std::string path = sla.PathOf(key);
+  auto items = ReadStringList(ctx_, entry->value, path, /*allow_single=*/false);
+  if (!items) return out;
+  if (items->empty()) ctx_.ErrorAt(entry->value, path, "needs at least one " + std::string(what));
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Scalar& item = (*items)[i];
+    std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (IsReservedName(item.text)) {
+      ctx_.Error(item.origin, item_path,
+                 "a " + std::string(what) + " must not be named \"" + item.text +
+                     "\": paused, none and other are reserved for journeys and pause reasons");
+      continue;
+    }
+    auto twice = std::find_if(out.begin(), out.end(),
+                              [&](const Scalar& s) { return s.text == item.text; });
+    if (twice != out.end()) {
+      ctx_.Error(item.origin, item_path,
+                 std::string(what) + " \"" + item.text + "\" is listed twice (first at line " +
+                     std::to_string(twice->origin.line) + ")");
+      continue;
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+void SlaReader::ReadStages(MapReader& sla, SlaDefinition* def) {
+  std::vector<Scalar> names = ReadNameList(sla, "stages", "stage");
+  if (names.size() > kMaxStages) {
+    ctx_.Error(names[kMaxStages].origin, sla.PathOf("stages") + "[" + std::to_string(kMaxStages) + "]",
+               std::to_string(names.size()) + " stages: at most " + std::to_string(kMaxStages) +
+                   " are allowed");
+    return;
+  }
+  if (names.empty()) return;
+  for (const Scalar& name : names) def->stages.push_back(name.text);
+  pending_stages_.push_back({config_->slas.size(), sla.PathOf("stages"), std::move(names)});
+}
+
+void SlaReader::ReadPauseReasons(MapReader& sla, SlaDefinition* def) {
+  auto entry = sla.Get("pause_reasons");
+  if (!entry) return;
+  std::string path = sla.PathOf("pause_reasons");
+  if (!def->pause) {
+    ctx_.ErrorAt(entry->key_node, path, "`pause_reasons` needs a `pause` condition in the same SLA");
+  }
+  auto reason = declared_.attributes.find("reason");
+  if (reason == declared_.attributes.end()) {
+    ctx_.ErrorAt(entry->key_node, path,
+                 "`pause_reasons` needs a `reason` attribute under events.attributes (the pause "
+                 "event's reason)");
+  } else {
+    def->reason_attribute = reason->second;
+  }
+  for (const Scalar& name : ReadNameList(sla, "pause_reasons", "pause reason")) {
+    def->pause_reasons.push_back(name.text);
+  }
+}
+
+// A stage must be another SLA of the file that is not itself a journey.
+void SlaReader::ResolveStages() {
+  std::vector<SlaDefinition>& slas = config_->slas;
+  for (const PendingStages& pending : pending_stages_) {
+    SlaDefinition& journey = slas[pending.sla];
+    for (std::size_t i = 0; i < pending.names.size(); ++i) {
+      const Scalar& name = pending.names[i];
+      std::string path = pending.path + "[" + std::to_string(i) + "]";
+      auto it = std::find_if(slas.begin(), slas.end(),
+                             [&](const SlaDefinition& s) { return s.name == name.text; });
+      if (it == slas.end()) {
+        std::vector<std::string> known;
+        for (const SlaDefinition& s : slas) {
+          if (!s.name.empty() && s.name != journey.name) known.push_back(s.name);
+        }
+        ctx_.Error(name.origin, path, UnknownName("stage", name.text, known, "slas"));
+      } else if (it->name == journey.name) {
+        ctx_.Error(name.origin, path, "a journey cannot be one of its own stages");
+      } else if (!it->stages.empty()) {
+        ctx_.Error(name.origin, path,
+                   "stage \"" + name.text + "\" is itself a journey: stages must be plain SLAs");
+      } else {
+        journey.stage_slas.push_back(static_cast<std::uint16_t>(it - slas.begin()));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void ReadSlas(MapReader& root, const Declared& declared, Config* config) {
@@ -283,6 +401,7 @@ void ReadSlas(MapReader& root, const Declared& declared, Config* config) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     reader.Read(list[i], "slas[" + std::to_string(i) + "]");
   }
+  reader.ResolveStages();
 }
 
 }  // namespace handoff

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "handlers/time.h"
 
@@ -30,6 +31,14 @@ struct InstanceSnapshot {
   TimeMs ended_at = kNoTime;
   DurationMs elapsed = 0;        // working time, at ended_at when closed
   DurationMs target = 0;
+  // Journeys only (JourneyPlan in handlers/journey_tracker.h); empty or kUndecided
+  // otherwise. `held`: elapsed working time by who held the order, one entry per bucket of
+  // the plan, summing to `elapsed`. `baton` (a bucket) and `first_late_stage` (a position
+  // in `stages`, or stages.size() for none) are decided when the journey breaches.
+  static constexpr std::uint8_t kUndecided = 0xff;
+  std::vector<DurationMs> held;
+  std::uint8_t baton = kUndecided;
+  std::uint8_t first_late_stage = kUndecided;
 };
 
 enum class DecisionKind : std::uint8_t {
@@ -50,6 +59,12 @@ struct Decision {
   double threshold = 0;    // for kWarning
   std::string event_id;    // the event that caused it; empty for warnings and breaches
   InstanceSnapshot instance;
+  // A pause of an SLA with pause_reasons ended here (resumed, or stopped or cancelled while
+  // paused): its reason, an index into pause_reasons (pause_reasons.size() for `other`),
+  // and its working time in the SLA's calendar. kNoPauseReason otherwise.
+  static constexpr std::uint8_t kNoPauseReason = 0xff;
+  std::uint8_t pause_reason = kNoPauseReason;
+  DurationMs paused = 0;
 };
 
 }  // namespace handoff

@@ -11,7 +11,12 @@ namespace handoff {
 namespace {
 
 constexpr std::string_view kMagic = "handoff-engine-state";
-constexpr std::uint64_t kVersion = 1;
+// 2 adds, per instance, the journey state and the reason of a pause (docs/accountability.md);
+// version 1 is still read: its journey instances start their state at the restore.
+constexpr std::uint64_t kVersion = 2;
+constexpr std::uint64_t kOldestVersion = 1;
+// Per instance (version 2): which side states follow.
+constexpr std::uint64_t kSideJourney = 1, kSidePause = 2;
 
 void PutEvent(ByteWriter& w, const Event& e) {
   w.PutSigned(e.time);
@@ -39,6 +44,41 @@ bool GetEvent(ByteReader& r, Event& e) {
       a.emplace();
       if (!r.GetString(*a)) return false;
     }
+  }
+  return true;
+}
+
+void PutJourney(ByteWriter& w, const JourneyState& journey) {
+  const JourneyFacts& f = journey.facts();
+  w.PutSigned(f.since);
+  for (std::uint64_t v : {std::uint64_t{f.running}, std::uint64_t{f.paused}, std::uint64_t{f.holder},
+                          std::uint64_t{f.holder_before}, std::uint64_t{f.last_closed},
+                          std::uint64_t{f.first_breach}, std::uint64_t{f.baton},
+                          std::uint64_t{f.first_late_stage}, std::uint64_t{f.flags},
+                          std::uint64_t{journey.held().size()}}) {
+    w.PutUnsigned(v);
+  }
+  for (DurationMs held : journey.held()) w.PutSigned(held);
+}
+
+bool GetJourney(ByteReader& r, JourneyFacts& f, std::vector<DurationMs>& held) {
+  std::uint64_t running = 0, paused = 0, count = 0;
+  if (!r.GetSigned(f.since) || !r.GetUnsigned(running) || !r.GetUnsigned(paused) ||
+      running > UINT32_MAX || paused > UINT32_MAX) {
+    return false;
+  }
+  f.running = static_cast<std::uint32_t>(running);
+  f.paused = static_cast<std::uint32_t>(paused);
+  for (std::uint8_t* field : {&f.holder, &f.holder_before, &f.last_closed, &f.first_breach,
+                              &f.baton, &f.first_late_stage, &f.flags}) {
+    std::uint64_t v = 0;
+    if (!r.GetUnsigned(v) || v > UINT8_MAX) return false;
+    *field = static_cast<std::uint8_t>(v);
+  }
+  if (!r.GetUnsigned(count) || count > UINT8_MAX) return false;
+  held.resize(count);
+  for (DurationMs& h : held) {
+    if (!r.GetSigned(h)) return false;
   }
   return true;
 }
@@ -75,6 +115,16 @@ std::string SlaEngine::SaveState() const {
     }
     w.PutUnsigned(i.warnings_fired);
     w.PutUnsigned(i.breached ? 1 : 0);
+    Slot slot = SlotOf(i);
+    std::optional<const JourneyState> journey = journeys_.Find(slot);
+    auto paused = paused_for_.find(slot);
+    bool has_pause = paused != paused_for_.end();
+    w.PutUnsigned((journey ? kSideJourney : 0) | (has_pause ? kSidePause : 0));
+    if (journey) PutJourney(w, *journey);
+    if (has_pause) {
+      w.PutSigned(paused->second.since);
+      w.PutUnsigned(paused->second.reason);
+    }
   }
 
   w.PutUnsigned(seen_ids_.size());
@@ -94,8 +144,9 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
   std::string magic;
   std::uint64_t version = 0;
   if (!r.GetString(magic) || magic != kMagic) return corrupt("not an engine state");
-  if (!r.GetUnsigned(version) || version != kVersion) {
-    return Error{"engine state version " + std::to_string(version) + " is not supported (expected " +
+  if (!r.GetUnsigned(version) || version < kOldestVersion || version > kVersion) {
+    return Error{"engine state version " + std::to_string(version) +
+                 " is not supported (expected " + std::to_string(kOldestVersion) + " to " +
                  std::to_string(kVersion) + ")"};
   }
   SlaEngine engine(slas, options);
@@ -139,6 +190,8 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     Instance instance;
     std::string_view key;
     std::uint32_t hash;
+    std::optional<SavedJourney> journey;
+    std::optional<PausedFor> paused;
   };
   std::array<SavedInstance, kBatch> instances;
   // Reads one instance into `saved`: an error, "" for one of a removed SLA, or nullptr.
@@ -156,6 +209,24 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     if (!r.GetUnsigned(warnings) || !r.GetUnsigned(breached) || breached > 1 ||
         saved_sla >= sla_map.size()) {
       return "instance";
+    }
+    saved.journey.reset();
+    saved.paused.reset();
+    std::uint64_t side = 0;
+    if (version >= 2 && (!r.GetUnsigned(side) || side > (kSideJourney | kSidePause))) {
+      return "instance side state";
+    }
+    if (side & kSideJourney) {
+      SavedJourney& journey = saved.journey.emplace();
+      if (!GetJourney(r, journey.facts, journey.held)) return "journey state";
+    }
+    if (side & kSidePause) {
+      std::uint64_t reason = 0;
+      PausedFor& paused = saved.paused.emplace();
+      if (!r.GetSigned(paused.since) || !r.GetUnsigned(reason) || reason > UINT8_MAX) {
+        return "pause reason";
+      }
+      paused.reason = static_cast<std::uint8_t>(reason);
     }
     i.breached = breached == 1;
     i.state = static_cast<InstanceState>(state_value);
@@ -187,6 +258,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
       engine.instances_[slot] = saved.instance;
       OrderRef order{.hash = saved.hash, .first = engine.FindOrder(saved.hash, saved.key)};
       engine.LinkInstance(slot, order, saved.key);
+      engine.RestoreSideState(slot, saved.journey, saved.paused);
       const Instance& i = engine.instances_[slot];
       if (IsOpenState(i.state)) {
         engine.CountState(i, +1);
@@ -205,6 +277,7 @@ Result<SlaEngine> SlaEngine::RestoreState(Slas slas, EngineOptions options,
     const Instance& i = engine.instances_[slot];
     engine.forget_queue_.push_back({i.ended_at() + options.retention, slot, i.cycle});
   }
+  engine.SeedRestoredJourneys();
 
   if (!r.GetUnsigned(count) || count > state.size()) return corrupt("dedupe ids");
   // Only a hint: a saved id with its time takes 8 bytes or more (a recent epoch time alone

@@ -15,4 +15,29 @@ void WriteInstanceFields(JsonWriter& json, const InstanceSnapshot& instance,
   json.Key("elapsed_seconds").Seconds(instance.elapsed);
 }
 
+void WriteJourneyFields(JsonWriter& json, const InstanceSnapshot& instance,
+                        const SlaDefinition& journey, const JourneyPlan& plan) {
+  json.Key("held_seconds").BeginObject();
+  for (std::size_t b = 0; b < plan.buckets.size(); ++b) {
+    json.Key(plan.buckets[b]).Seconds(b < instance.held.size() ? instance.held[b] : 0);
+  }
+  json.EndObject();
+  json.Key("baton");
+  if (instance.baton == InstanceSnapshot::kUndecided) {
+    json.Null();
+  } else {
+    json.String(plan.buckets[instance.baton]);
+  }
+  json.Key("first_late_stage");
+  if (instance.first_late_stage == InstanceSnapshot::kUndecided) {
+    json.Null();
+  } else {
+    json.String(FirstLateStageName(journey, instance.first_late_stage));
+  }
+}
+
+std::string_view FirstLateStageName(const SlaDefinition& journey, std::uint8_t position) {
+  return position < journey.stages.size() ? std::string_view(journey.stages[position]) : "none";
+}
+
 }  // namespace handoff

@@ -31,7 +31,19 @@ ReplayReport::ReplayReport(SlaEngine::Slas slas, ReplayOptions options)
       options_(std::move(options)),
       decoder_(options_.format),
       engine_(slas, CappedAt(options_.engine, options_.as_of)),
-      totals_(slas->size()) {}
+      totals_(slas->size()),
+      plans_(slas->size()) {
+  for (std::size_t i = 0; i < slas->size(); ++i) {
+    const SlaDefinition& def = (*slas)[i];
+    SlaTotals& totals = totals_[i];
+    totals.paused.assign(def.pause_reasons.empty() ? 0 : def.pause_reasons.size() + 1, 0);
+    if (!def.is_journey()) continue;
+    plans_[i] = JourneyPlan::Of(*slas, i);
+    totals.held.assign(plans_[i].buckets.size(), 0);
+    totals.breached_by_baton.assign(plans_[i].buckets.size(), 0);
+    totals.breached_by_first_late_stage.assign(def.stages.size() + 1, 0);
+  }
+}
 
 void ReplayReport::AddLine(std::string_view line) {
   if (IsBlank(line)) return;
@@ -52,6 +64,8 @@ void ReplayReport::AddLine(std::string_view line) {
 void ReplayReport::Record(const std::vector<Decision>& decisions) {
   for (const Decision& d : decisions) {
     SlaTotals& totals = totals_[d.instance.sla];
+    if (d.pause_reason != Decision::kNoPauseReason) totals.paused[d.pause_reason] += d.paused;
+    if (!totals.held.empty()) RecordJourney(d, totals);
     switch (d.kind) {
       case DecisionKind::kStarted: ++totals.started; break;
       case DecisionKind::kPaused:
@@ -69,6 +83,15 @@ void ReplayReport::Record(const std::vector<Decision>& decisions) {
         if (options_.instances) closed_.push_back(d.instance);
         break;
     }
+  }
+}
+
+void ReplayReport::RecordJourney(const Decision& d, SlaTotals& totals) {
+  if (d.kind == DecisionKind::kBreached) {
+    ++totals.breached_by_baton[d.instance.baton];
+    ++totals.breached_by_first_late_stage[d.instance.first_late_stage];
+  } else if (d.kind == DecisionKind::kMet || d.kind == DecisionKind::kResolved) {
+    for (std::size_t b = 0; b < d.instance.held.size(); ++b) totals.held[b] += d.instance.held[b];
   }
 }
 
@@ -99,30 +122,7 @@ std::string ReplayReport::Render(TimeMs as_of) {
 
   json.Key("slas").BeginObject();
   for (std::size_t i = 0; i < slas_->size(); ++i) {
-    SlaTotals& totals = totals_[i];
-    const OpenCounts& open = engine_.open_counts(i);
-    json.Key((*slas_)[i].name).BeginObject();
-    json.Key("started").Int(totals.started);
-    json.Key("met").Int(totals.met);
-    json.Key("breached").Int(totals.breached);
-    json.Key("cancelled").Int(totals.cancelled);
-    json.Key("open").BeginObject();
-    json.Key("running").Int(open.running);
-    json.Key("paused").Int(open.paused);
-    json.Key("overdue").Int(open.overdue);
-    json.EndObject();
-    json.Key("elapsed_seconds").BeginObject();
-    std::sort(totals.stopped_elapsed.begin(), totals.stopped_elapsed.end());
-    for (int percent : {50, 90, 99}) {
-      json.Key("p" + std::to_string(percent));
-      if (totals.stopped_elapsed.empty()) {
-        json.Null();
-      } else {
-        json.Seconds(NearestRank(totals.stopped_elapsed, percent));
-      }
-    }
-    json.EndObject();
-    json.EndObject();
+    RenderSla(json, i);
   }
   json.EndObject();
 
@@ -137,6 +137,9 @@ std::string ReplayReport::Render(TimeMs as_of) {
     for (const InstanceSnapshot& s : all) {
       json.BeginObject();
       WriteInstanceFields(json, s, (*slas_)[s.sla].name, EndedAt::kInclude);
+      if (!plans_[s.sla].buckets.empty()) {
+        WriteJourneyFields(json, s, (*slas_)[s.sla], plans_[s.sla]);
+      }
       json.EndObject();
     }
     json.EndArray();
@@ -145,6 +148,61 @@ std::string ReplayReport::Render(TimeMs as_of) {
   std::string out = json.Take();
   out += '\n';
   return out;
+}
+
+void ReplayReport::RenderSla(JsonWriter& json, std::size_t i) {
+  const SlaDefinition& def = (*slas_)[i];
+  SlaTotals& totals = totals_[i];
+  const OpenCounts& open = engine_.open_counts(i);
+  json.Key(def.name).BeginObject();
+  json.Key("started").Int(totals.started);
+  json.Key("met").Int(totals.met);
+  json.Key("breached").Int(totals.breached);
+  json.Key("cancelled").Int(totals.cancelled);
+  json.Key("open").BeginObject();
+  json.Key("running").Int(open.running);
+  json.Key("paused").Int(open.paused);
+  json.Key("overdue").Int(open.overdue);
+  json.EndObject();
+  json.Key("elapsed_seconds").BeginObject();
+  std::sort(totals.stopped_elapsed.begin(), totals.stopped_elapsed.end());
+  for (int percent : {50, 90, 99}) {
+    json.Key("p" + std::to_string(percent));
+    if (totals.stopped_elapsed.empty()) {
+      json.Null();
+    } else {
+      json.Seconds(NearestRank(totals.stopped_elapsed, percent));
+    }
+  }
+  json.EndObject();
+  const JourneyPlan& plan = plans_[i];
+  if (!plan.buckets.empty()) {
+    json.Key("held_seconds").BeginObject();
+    for (std::size_t b = 0; b < plan.buckets.size(); ++b) {
+      json.Key(plan.buckets[b]).Seconds(totals.held[b]);
+    }
+    json.EndObject();
+    json.Key("breached_by_baton").BeginObject();
+    for (std::size_t b = 0; b < plan.buckets.size(); ++b) {
+      json.Key(plan.buckets[b]).Int(totals.breached_by_baton[b]);
+    }
+    json.EndObject();
+    json.Key("breached_by_first_late_stage").BeginObject();
+    for (std::size_t s = 0; s <= def.stages.size(); ++s) {
+      json.Key(FirstLateStageName(def, static_cast<std::uint8_t>(s)))
+          .Int(totals.breached_by_first_late_stage[s]);
+    }
+    json.EndObject();
+  }
+  if (!def.pause_reasons.empty()) {
+    json.Key("paused_seconds").BeginObject();
+    for (std::size_t r = 0; r <= def.pause_reasons.size(); ++r) {
+      json.Key(r < def.pause_reasons.size() ? std::string_view(def.pause_reasons[r]) : "other")
+          .Seconds(totals.paused[r]);
+    }
+    json.EndObject();
+  }
+  json.EndObject();
 }
 
 }  // namespace handoff

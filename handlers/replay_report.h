@@ -12,6 +12,8 @@
 
 #include "handlers/decision.h"
 #include "handlers/decoder.h"
+#include "handlers/journey_tracker.h"
+#include "handlers/json_writer.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
@@ -43,9 +45,18 @@ class ReplayReport {
     std::uint64_t breached = 0;
     std::uint64_t cancelled = 0;
     std::vector<DurationMs> stopped_elapsed;  // met and resolved, for percentiles
+    // Journeys: held time over stopped instances and breaches, by bucket of the plan;
+    // breaches by first late stage (each stage, then none).
+    std::vector<DurationMs> held;
+    std::vector<std::uint64_t> breached_by_baton;
+    std::vector<std::uint64_t> breached_by_first_late_stage;
+    // SLAs with pause_reasons: ended pauses' working time, per reason, then `other`.
+    std::vector<DurationMs> paused;
   };
   void Record(const std::vector<Decision>& decisions);
+  void RecordJourney(const Decision& decision, SlaTotals& totals);
   std::string Render(TimeMs as_of);
+  void RenderSla(JsonWriter& json, std::size_t sla);
 
   SlaEngine::Slas slas_;
   ReplayOptions options_;
@@ -55,6 +66,7 @@ class ReplayReport {
   std::uint64_t rejected_ = 0;
   TimeMs max_accepted_time_ = kNoTime;
   std::vector<SlaTotals> totals_;
+  std::vector<JourneyPlan> plans_;  // per SLA; empty buckets for a plain SLA
   std::vector<InstanceSnapshot> closed_;
   std::vector<Decision> decisions_;  // reused buffer
 };

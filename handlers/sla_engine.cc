@@ -13,11 +13,16 @@ SlaEngine::SlaEngine(Slas slas, EngineOptions options)
     : slas_(std::move(slas)),
       options_(options),
       open_counts_(slas_->size()),
-      open_breaches_(slas_->size()) {
+      open_breaches_(slas_->size()),
+      tracked_(slas_->size()),
+      journeys_(*slas_) {
   static_assert(sizeof(Instance) == 56, "see MemoryBytes and docs/performance.md");
   static_assert(kMaxWarnAt < 128, "Instance::warnings_fired has 7 bits");
   assert(slas_->size() < UINT16_MAX);
   IndexConditionTypes();
+  for (std::uint16_t sla = 0; sla < slas_->size(); ++sla) {
+    tracked_[sla] = journeys_.Involved(sla) || !(*slas_)[sla].pause_reasons.empty();
+  }
 }
 
 void SlaEngine::IndexConditionTypes() {
@@ -151,7 +156,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (open) {
       Close(slot, InstanceState::kCancelled, at);
-      out.push_back(MakeDecision(DecisionKind::kCancelled, instances_[slot], at, event.id));
+      Decide(DecisionKind::kCancelled, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -160,8 +165,8 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     if (open) {
       bool breached = instances_[slot].breached;
       Close(slot, breached ? InstanceState::kBreached : InstanceState::kMet, at);
-      out.push_back(MakeDecision(breached ? DecisionKind::kResolved : DecisionKind::kMet,
-                                 instances_[slot], at, event.id));
+      Decide(breached ? DecisionKind::kResolved : DecisionKind::kMet, slot, at, &event,
+             *order.first, out);
       return;
     }
   }
@@ -169,7 +174,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (open && !paused) {
       Pause(slot, at);
-      out.push_back(MakeDecision(DecisionKind::kPaused, instances_[slot], at, event.id));
+      Decide(DecisionKind::kPaused, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -177,7 +182,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     matched = true;
     if (paused) {
       Resume(slot, at);
-      out.push_back(MakeDecision(DecisionKind::kResumed, instances_[slot], at, event.id));
+      Decide(DecisionKind::kResumed, slot, at, &event, *order.first, out);
       return;
     }
   }
@@ -186,7 +191,7 @@ void SlaEngine::ApplyToSla(std::uint16_t sla, std::uint8_t conditions, const Eve
     if (!open) {
       Slot started = Start(sla, event, at, slot);
       if (slot == kNoSlot) LinkInstance(started, order, event.key);
-      out.push_back(MakeDecision(DecisionKind::kStarted, instances_[started], at, event.id));
+      Decide(DecisionKind::kStarted, started, at, &event, *order.first, out);
       return;
     }
   }
@@ -312,10 +317,9 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   const SlaDefinition& def = (*slas_)[instance.sla];
   if (instance.warnings_fired < def.warn_at.size()) {
     // Rule 7: each threshold once per instance.
-    Decision decision = MakeDecision(DecisionKind::kWarning, instance, due);
-    decision.threshold = def.warn_at[instance.warnings_fired];
+    Decide(DecisionKind::kWarning, slot, due, nullptr, kNoSlot, out).threshold =
+        def.warn_at[instance.warnings_fired];
     ++instance.warnings_fired;
-    out.push_back(std::move(decision));
     ScheduleNextTimer(slot);
     return;
   }
@@ -326,7 +330,7 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
   open_breaches_[instance.sla].insert(due);
   instance.state = InstanceState::kOverdue;
   CountState(instance, +1);
-  out.push_back(MakeDecision(DecisionKind::kBreached, instance, due));
+  Decide(DecisionKind::kBreached, slot, due, nullptr, kNoSlot, out);
 }
 
 // Drops closed instances whose retention has passed (rule 1), unless their slot has been
@@ -351,6 +355,7 @@ void SlaEngine::ForgetExpired() {
     }
     instance.key = KeyArena::kNone;
     free_slots_.push_back(r.slot);
+    ForgetSideState(r.slot);
   }
   if (keys_.NeedsCompaction()) CompactKeys();
   if (forget_head_ > 4096 && forget_head_ * 2 > forget_queue_.size()) {
@@ -404,27 +409,36 @@ DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshol
 }
 
 InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
-  return InstanceSnapshot{
-      .sla = instance.sla,
-      .key = std::string(keys_.Get(instance.key)),
-      .cycle = instance.cycle,
-      .state = instance.state,
-      .started_at = instance.started_at,
-      .deadline = instance.deadline,
-      .breached_at = instance.breached_at(),
-      .ended_at = instance.ended_at(),
-      .elapsed = Elapsed(instance, now),
-      .target = instance.target,
-  };
+  InstanceSnapshot snapshot;
+  FillSnapshot(instance, now, snapshot);
+  return snapshot;
 }
 
-Decision SlaEngine::MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
-                                 std::string_view event_id) const {
-  return Decision{.kind = kind,
-                  .at = at,
-                  .threshold = 0,
-                  .event_id = std::string(event_id),
-                  .instance = Snapshot(instance, at)};
+void SlaEngine::FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& s) const {
+  s.sla = instance.sla;
+  s.key.assign(keys_.Get(instance.key));
+  s.cycle = instance.cycle;
+  s.state = instance.state;
+  s.started_at = instance.started_at;
+  s.deadline = instance.deadline;
+  s.breached_at = instance.breached_at();
+  s.ended_at = instance.ended_at();
+  s.elapsed = Elapsed(instance, now);
+  s.target = instance.target;
+  if (tracked_[instance.sla]) AddJourneyFields(instance, now, s);
+}
+
+// The decision is written in place at the end of `out`: built aside and moved in, it cost
+// a plain SLA's apply 4 % more instructions once journeys made it larger.
+Decision& SlaEngine::Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event,
+                            Slot first, std::vector<Decision>& out) {
+  Decision& decision = out.emplace_back();
+  decision.kind = kind;
+  decision.at = at;
+  if (event != nullptr) decision.event_id = event->id;
+  FillSnapshot(instances_[slot], at, decision.instance);
+  if (tracked_[instances_[slot].sla]) Track(kind, slot, at, event, first, decision);
+  return decision;
 }
 
 void SlaEngine::VisitOpenInstances(
@@ -448,7 +462,8 @@ SlaEngine::Slot SlaEngine::AllocateSlot() {
 
 std::size_t SlaEngine::MemoryBytes() const {
   return instances_.capacity() * sizeof(Instance) + free_slots_.capacity() * sizeof(Slot) +
-         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes();
+         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes() +
+         journeys_.MemoryBytes() + paused_for_.size() * (sizeof(PausedFor) + 2 * sizeof(void*));
 }
 
 }  // namespace handoff

@@ -14,6 +14,7 @@
 #include <functional>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,6 +23,7 @@
 
 #include "handlers/decision.h"
 #include "handlers/event.h"
+#include "handlers/journey_tracker.h"
 #include "handlers/order_table.h"
 #include "handlers/result.h"
 #include "handlers/seen_ids.h"
@@ -125,6 +127,12 @@ class SlaEngine {
     TimeMs ended_at() const { return IsOpenState(state) ? kNoTime : running_since; }
   };
 
+  // A paused instance of an SLA with pause_reasons: since when, and why.
+  struct PausedFor {
+    TimeMs since;
+    std::uint8_t reason;
+  };
+
   // An order as Apply found it: the slot of its first instance in orders_, or nullptr.
   struct OrderRef {
     std::uint32_t hash;
@@ -164,8 +172,37 @@ class SlaEngine {
   DurationMs Elapsed(const Instance& instance, TimeMs now) const;
   DurationMs WarningWork(const Instance& instance, std::size_t threshold) const;
   InstanceSnapshot Snapshot(const Instance& instance, TimeMs now) const;
-  Decision MakeDecision(DecisionKind kind, const Instance& instance, TimeMs at,
-                        std::string_view event_id = {}) const;
+  void FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
+  Slot SlotOf(const Instance& instance) const {
+    return static_cast<Slot>(&instance - instances_.data());
+  }
+  // Appends the decision about instances_[slot]; for an SLA that is a journey, a stage or
+  // keeps pause reasons, also tells the trackers below (sla_engine_journeys.cc). `first` is
+  // the order's first slot, or kNoSlot when the caller has not looked it up.
+  Decision& Decide(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
+                   std::vector<Decision>& out);
+  void Track(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Slot first,
+             Decision& decision);
+  void TrackPause(DecisionKind kind, Slot slot, TimeMs at, const Event* event, Decision& decision);
+  void TrackJourney(DecisionKind kind, Slot slot, TimeMs at, Slot first, Decision& decision);
+  void TrackStage(DecisionKind kind, Slot slot, TimeMs at, Slot first);
+  // Starts the journey instance's state at `at` from the stage instances of its order that
+  // started at or after it did (rule: those are its stage instances).
+  JourneyState SeedJourney(Slot slot, TimeMs at, Slot first);
+  Slot FirstOfOrder(const Instance& instance);
+  Slot InstanceInOrder(Slot first, std::uint16_t sla) const;
+  void AddJourneyFields(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
+  void ForgetSideState(Slot slot);
+  // Checkpoints (engine_state.cc): a restored instance's saved side state, kept when it
+  // still fits the config; then every open journey instance left without one (a version 1
+  // checkpoint, a changed journey) starts one at the frontier.
+  struct SavedJourney {
+    JourneyFacts facts;
+    std::vector<DurationMs> held;
+  };
+  void RestoreSideState(Slot slot, const std::optional<SavedJourney>& journey,
+                        const std::optional<PausedFor>& paused);
+  void SeedRestoredJourneys();
   Slot AllocateSlot();
 
   Slas slas_;
@@ -204,6 +241,12 @@ class SlaEngine {
   std::size_t forget_head_ = 0;
 
   SeenIds seen_ids_;  // rule 8: event id -> event time
+
+  // Per SLA: a journey, a stage of one, or keeps pause reasons. The only cost of the
+  // trackers below for any other SLA is this check, once per decision.
+  std::vector<bool> tracked_;
+  JourneyTracker journeys_;
+  std::unordered_map<Slot, PausedFor> paused_for_;  // paused instances of SLAs with reasons
 };
 
 }  // namespace handoff

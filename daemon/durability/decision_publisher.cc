@@ -45,7 +45,8 @@ std::optional<std::string> DecisionEventId(const Decision& decision, const SlaDe
   return id;
 }
 
-std::optional<std::string> DecisionCloudEvent(const Decision& decision, const SlaDefinition& sla) {
+std::optional<std::string> DecisionCloudEvent(const Decision& decision, const SlaDefinition& sla,
+                                              const JourneyPlan* plan) {
   std::optional<std::string> id = DecisionEventId(decision, sla);
   if (!id) return std::nullopt;
   const InstanceSnapshot& i = decision.instance;
@@ -66,6 +67,9 @@ std::optional<std::string> DecisionCloudEvent(const Decision& decision, const Sl
   json.Key("at").Time(decision.at);
   json.Key("target_seconds").Seconds(i.target);
   if (decision.kind == DecisionKind::kWarning) json.Key("threshold").Number(decision.threshold);
+  if (plan != nullptr && decision.kind != DecisionKind::kWarning) {
+    WriteJourneyFields(json, i, sla, *plan);
+  }
   json.EndObject();
   json.EndObject();
   return json.Take();

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "daemon/host/decision_sink.h"
+#include "handlers/journey_tracker.h"
 #include "handlers/result.h"
 #include "handlers/sla_definition.h"
 
@@ -30,9 +31,12 @@ std::optional<std::string> DecisionEventId(const Decision& decision, const SlaDe
 // The CloudEvent: id, source, type, subject (the order key), time (the decision's event
 // time), and data with the SLA's labels (sla, from, to, owner), the cycle and state, the
 // times (started_at, deadline, breached_at, ended_at, at), elapsed_seconds,
-// target_seconds and, for warnings, threshold. Deterministic: the same decision always
-// gives the same bytes. nullopt for unpublished kinds.
-std::optional<std::string> DecisionCloudEvent(const Decision& decision, const SlaDefinition& sla);
+// target_seconds and, for warnings, threshold. A journey's (`plan` given) breached, met,
+// resolved and cancelled decisions add held_seconds, baton and first_late_stage.
+// Deterministic: the same decision always gives the same bytes. nullopt for unpublished
+// kinds.
+std::optional<std::string> DecisionCloudEvent(const Decision& decision, const SlaDefinition& sla,
+                                              const JourneyPlan* plan = nullptr);
 
 // A DecisionSink that sends decisions somewhere durable. OnDecisions and Mark run on the
 // engine thread; WaitDelivered on any thread (the checkpoint writer's).

@@ -133,7 +133,11 @@ void KafkaDecisionPublisher::OnDecisions(std::int32_t, std::span<const Decision>
   const std::vector<SlaDefinition>& slas = host_.config().slas;
   for (const Decision& decision : decisions) {
     if (decision.instance.sla >= slas.size()) continue;
-    std::optional<std::string> value = DecisionCloudEvent(decision, slas[decision.instance.sla]);
+    const SlaDefinition& sla = slas[decision.instance.sla];
+    std::optional<JourneyPlan> plan;
+    if (sla.is_journey()) plan = JourneyPlan::Of(slas, decision.instance.sla);
+    std::optional<std::string> value =
+        DecisionCloudEvent(decision, sla, plan ? &*plan : nullptr);
     if (!value) continue;
     std::uintptr_t seq = ++p.produced;
     {

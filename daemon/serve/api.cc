@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "handlers/instance_json.h"
+#include "handlers/journey_stretches.h"
+#include "handlers/journey_tracker.h"
 #include "handlers/json_writer.h"
 
 namespace handoff {
@@ -309,6 +311,27 @@ HttpResponse Api::Instances(std::string_view query) const {
   return Json(200, json.Take());
 }
 
+namespace {
+
+// A journey instance's held time (as of its last decision), baton and first late stage,
+// and the stretches behind the held time: who held the order from when to when.
+void WriteJourney(JsonWriter& json, const std::vector<SlaDefinition>& slas,
+                  const InstanceSnapshot& journey, std::span<const OrderDecision> decisions) {
+  JourneyPlan plan = JourneyPlan::Of(slas, journey.sla);
+  WriteJourneyFields(json, journey, slas[journey.sla], plan);
+  json.Key("stretches").BeginArray();
+  for (const HeldStretch& stretch : RebuildStretches(slas, journey, decisions)) {
+    json.BeginObject()
+        .Key("from").Time(stretch.from)
+        .Key("to").Time(stretch.to)
+        .Key("held_by").String(plan.buckets[stretch.holder])
+        .EndObject();
+  }
+  json.EndArray();
+}
+
+}  // namespace
+
 HttpResponse Api::Order(std::string_view encoded_key) const {
   auto key = UrlDecode(encoded_key, false);
   if (!key) return JsonError(400, "malformed order key");
@@ -325,6 +348,11 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
     auto [it, inserted] = by_instance.try_emplace(id);
     if (inserted) ids.push_back(id);
     it->second.push_back(&entry);
+  }
+
+  std::vector<OrderDecision> decisions;
+  for (const TimelineStore::Entry& entry : order->entries) {
+    decisions.push_back({entry.kind, entry.at, &entry.instance});
   }
 
   JsonWriter json;
@@ -346,6 +374,9 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
         .Key("elapsed_seconds").Seconds(instance.elapsed)
         .Key("target_seconds").Seconds(instance.target)
         .Key("as_of").Time(last.at);
+    if (instance.sla < slas.size() && slas[instance.sla].is_journey()) {
+      WriteJourney(json, slas, instance, decisions);
+    }
     json.Key("events").BeginArray();
     for (const auto* e : entries) {
       if (!e->event_id.empty()) json.String(e->event_id);

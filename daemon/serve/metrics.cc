@@ -15,6 +15,8 @@
 
 #include "daemon/host/build_info.h"
 #include "daemon/serve/process_metrics.h"
+#include "handlers/instance_json.h"
+#include "handlers/journey_tracker.h"
 
 namespace handoff {
 namespace {
@@ -77,13 +79,21 @@ struct Metrics::Series {
     std::array<prom::Gauge*, 3> open{};    // running, paused, overdue
     prom::Gauge* max_overdue = nullptr;
     prom::Gauge* target = nullptr;
+    // Journeys (docs/accountability.md): held time per bucket of `plan`; breaches per
+    // (baton bucket, first late stage or none), at baton * (stages + 1) + stage.
+    JourneyPlan plan;
+    std::vector<prom::Counter*> held;
+    std::vector<prom::Counter*> breached_by;
+    std::vector<prom::Counter*> paused;  // per pause reason, then `other`
   };
 
-  // Adds the series of one SLA (or finds them: prometheus-cpp returns the existing
+  // Adds the series of slas[i] (or finds them: prometheus-cpp returns the existing
   // series for labels it already has), at 0 when new.
-  Sla Add(const SlaDefinition& sla);
+  Sla Add(const std::vector<SlaDefinition>& slas, std::size_t i);
   // Removes the series of an SLA that a reload removed or changed.
   void Remove(const Sla& sla);
+  // A journey's breach (by baton and first late stage) or stop (held time by department).
+  static void CountJourney(Sla& s, const Decision& d);
 
   prom::Registry registry;
   prom::Family<prom::Counter>* started = nullptr;
@@ -95,6 +105,9 @@ struct Metrics::Series {
   prom::Family<prom::Gauge>* max_overdue = nullptr;
   prom::Family<prom::Gauge>* target = nullptr;
   prom::Family<prom::Histogram>* elapsed = nullptr;
+  prom::Family<prom::Counter>* journey_held = nullptr;
+  prom::Family<prom::Counter>* journey_breached = nullptr;
+  prom::Family<prom::Counter>* paused = nullptr;
   std::vector<Sla> slas;
   prom::Gauge* reload_successful = nullptr;
   prom::Gauge* reload_timestamp = nullptr;
@@ -126,7 +139,16 @@ Metrics::Metrics(const EngineHost& host, TimeMs start_time)
                           .Help("Elapsed SLA working time at stop (met and resolved instances); "
                                 "buckets are fractions of the default target.")
                           .Register(r);
-  for (const SlaDefinition& sla : host.config().slas) series_->slas.push_back(series_->Add(sla));
+  series_->journey_held = &counter(
+      "handoff_journey_held_seconds_total",
+      "A journey's elapsed working time by who held the order, counted when an instance stops.");
+  series_->journey_breached = &counter(
+      "handoff_journey_breached_total",
+      "Journey breaches by who held the order at the deadline and the stage late first.");
+  series_->paused = &counter("handoff_sla_paused_seconds_total",
+                             "Working time paused, by reason, counted when the pause ends.");
+  const std::vector<SlaDefinition>& slas = host.config().slas;
+  for (std::size_t i = 0; i < slas.size(); ++i) series_->slas.push_back(series_->Add(slas, i));
 
   gauge("handoff_build_info", "The handoffd build; the value is always 1.")
       .Add({{"version", kVersion}, {"revision", kRevision}})
@@ -151,7 +173,8 @@ Metrics::Metrics(const EngineHost& host, TimeMs start_time)
 
 Metrics::~Metrics() = default;
 
-Metrics::Series::Sla Metrics::Series::Add(const SlaDefinition& sla) {
+Metrics::Series::Sla Metrics::Series::Add(const std::vector<SlaDefinition>& slas, std::size_t i) {
+  const SlaDefinition& sla = slas[i];
   const prom::Labels labels{{"sla", sla.name}, {"from", sla.from}, {"to", sla.to},
                             {"owner", sla.owner}};
   auto with = [&labels](const char* name, std::string value) {
@@ -176,6 +199,20 @@ Metrics::Series::Sla Metrics::Series::Add(const SlaDefinition& sla) {
   s.max_overdue = &max_overdue->Add(labels);
   s.target = &target->Add(labels);
   s.target->Set(Seconds(sla.target));
+  for (std::size_t r = 0; r <= sla.pause_reasons.size(); ++r) {
+    s.paused.push_back(
+        &paused->Add(with("reason", r < sla.pause_reasons.size() ? sla.pause_reasons[r] : "other")));
+  }
+  if (!sla.is_journey()) return s;
+  s.plan = JourneyPlan::Of(slas, i);
+  for (const std::string& bucket : s.plan.buckets) {
+    s.held.push_back(&journey_held->Add(with("department", bucket)));
+    for (std::size_t stage = 0; stage <= sla.stages.size(); ++stage) {
+      prom::Labels breach = with("baton", bucket);
+      breach.emplace("first_late_stage", FirstLateStageName(sla, static_cast<std::uint8_t>(stage)));
+      s.breached_by.push_back(&journey_breached->Add(breach));
+    }
+  }
   return s;
 }
 
@@ -189,23 +226,32 @@ void Metrics::Series::Remove(const Sla& s) {
   for (prom::Gauge* gauge : s.open) open->Remove(gauge);
   max_overdue->Remove(s.max_overdue);
   target->Remove(s.target);
+  for (prom::Counter* c : s.held) journey_held->Remove(c);
+  for (prom::Counter* c : s.breached_by) journey_breached->Remove(c);
+  for (prom::Counter* c : s.paused) paused->Remove(c);
 }
 
 void Metrics::OnReconfigured() {
   // An SLA whose labels, target (the histogram's buckets) or thresholds changed gets new
   // series; one that is unchanged keeps its counters, wherever it now is in the list.
-  auto same = [](const SlaDefinition& a, const SlaDefinition& b) {
-    return a.name == b.name && a.from == b.from && a.to == b.to && a.owner == b.owner &&
-           a.target == b.target && a.warn_at == b.warn_at;
-  };
+  // A journey's series also depend on its stages' owners and `to`s: its plan's buckets.
   const std::vector<SlaDefinition>& slas = host_.config().slas;
+  auto same = [&slas](std::size_t i, const Series::Sla& old) {
+    const SlaDefinition& a = slas[i];
+    const SlaDefinition& b = old.definition;
+    return a.name == b.name && a.from == b.from && a.to == b.to && a.owner == b.owner &&
+           a.target == b.target && a.warn_at == b.warn_at && a.stages == b.stages &&
+           a.pause_reasons == b.pause_reasons &&
+           (a.is_journey() ? JourneyPlan::Of(slas, i).buckets : std::vector<std::string>{}) ==
+               old.plan.buckets;
+  };
   for (const Series::Sla& old : series_->slas) {
-    bool kept = std::any_of(slas.begin(), slas.end(),
-                            [&](const SlaDefinition& sla) { return same(sla, old.definition); });
+    bool kept = false;
+    for (std::size_t i = 0; i < slas.size() && !kept; ++i) kept = same(i, old);
     if (!kept) series_->Remove(old);
   }
   std::vector<Series::Sla> rebuilt;
-  for (const SlaDefinition& sla : slas) rebuilt.push_back(series_->Add(sla));
+  for (std::size_t i = 0; i < slas.size(); ++i) rebuilt.push_back(series_->Add(slas, i));
   series_->slas = std::move(rebuilt);
 }
 
@@ -215,6 +261,8 @@ void Metrics::OnDecisions(std::int32_t, std::span<const Decision> decisions) {
     if (d.instance.sla >= series_->slas.size()) continue;  // cannot happen with one config
     Series::Sla& s = series_->slas[d.instance.sla];
     const SlaDefinition& sla = slas[d.instance.sla];
+    if (d.pause_reason < s.paused.size()) s.paused[d.pause_reason]->Increment(Seconds(d.paused));
+    if (!s.held.empty()) Series::CountJourney(s, d);
     switch (d.kind) {
       case DecisionKind::kStarted: s.started->Increment(); break;
       case DecisionKind::kBreached: s.breached->Increment(); break;
@@ -234,6 +282,17 @@ void Metrics::OnDecisions(std::int32_t, std::span<const Decision> decisions) {
       case DecisionKind::kPaused:
       case DecisionKind::kResumed: break;
     }
+  }
+}
+
+void Metrics::Series::CountJourney(Sla& s, const Decision& d) {
+  const InstanceSnapshot& i = d.instance;
+  std::size_t lates = s.definition.stages.size() + 1;
+  if (d.kind == DecisionKind::kBreached && i.baton < s.held.size() && i.first_late_stage < lates) {
+    s.breached_by[i.baton * lates + i.first_late_stage]->Increment();
+  } else if ((d.kind == DecisionKind::kMet || d.kind == DecisionKind::kResolved) &&
+             i.held.size() == s.held.size()) {
+    for (std::size_t b = 0; b < i.held.size(); ++b) s.held[b]->Increment(Seconds(i.held[b]));
   }
 }
 

@@ -108,10 +108,13 @@ INSTANTIATE_TEST_SUITE_P(SharedExamples, ReplayExample,
                                            kShared + "pause_resume_extends_deadline",
                                            kShared + "late_event_beyond_lateness",
                                            kShared + "calendar_weekend"));
-// The README's example: a working day of config/examples/orders.yaml, checked by hand.
-INSTANTIATE_TEST_SUITE_P(OrdersExample, ReplayExample,
+// The README's example: a working day of config/examples/orders.yaml, checked by hand; and
+// docs/accountability.md's journey example.
+INSTANTIATE_TEST_SUITE_P(OwnExamples, ReplayExample,
                          ::testing::Values(std::string(HANDOFF_SOURCE_DIR) +
-                                           "/tests/testdata/replay/orders_day"));
+                                               "/tests/testdata/replay/orders_day",
+                                           std::string(HANDOFF_SOURCE_DIR) +
+                                               "/tests/testdata/replay/journey_baton"));
 
 TEST(ReplayCommand, BadAsOfAndMissingInputAreUsageErrors) {
   fs::path dir = fs::path(HANDOFF_SHARED_DIR) / "replay-examples" / "met_exactly_at_deadline";

@@ -1,6 +1,8 @@
 // Properties of the engine on random event streams (docs/reference/timing.md):
 //  1. Any arrival order within `lateness` gives the identical replay report.
-//  2. A deliberately simple reference model (events in time order, every open instance
+//  2. The same holds with a journey (docs/accountability.md), whose held time always sums
+//     to its elapsed time.
+//  3. A deliberately simple reference model (events in time order, every open instance
 //     checked for a breach before each event; no reorder buffer, no timer index) agrees
 //     with the engine on every instance.
 #include <algorithm>
@@ -10,9 +12,11 @@
 
 #include <gtest/gtest.h>
 
+#include "handlers/business_calendar.h"
 #include "handlers/json_writer.h"
 #include "handlers/replay_report.h"
 #include "handlers/sla_engine.h"
+#include "tests/fakes/journey_builder.h"
 #include "tests/fakes/random_events.h"
 #include "tests/fakes/sla_builder.h"
 
@@ -26,7 +30,7 @@ std::string ToLine(const Event& e) {
   json.BeginObject();
   json.Key("id").String(e.id).Key("type").String(e.type).Key("time").Time(e.time);
   json.Key("subject").String(e.key).Key("data").BeginObject();
-  const char* names[] = {"from", "to", "customer_tier"};
+  const char* names[] = {"from", "to", "customer_tier", "reason"};
   for (std::size_t i = 0; i < e.attributes.size(); ++i) {
     if (e.attributes[i]) json.Key(names[i]).String(*e.attributes[i]);
   }
@@ -34,11 +38,14 @@ std::string ToLine(const Event& e) {
   return json.Take();
 }
 
-std::string Replay(const std::vector<Event>& events) {
+std::string Replay(const std::vector<Event>& events,
+                   SlaEngine::Slas slas = Slas({TieredSla()})) {
   ReplayOptions options{.format = {}, .engine = kOptions, .instances = true};
-  options.format.attributes = {
-      {"from", "/data/from"}, {"to", "/data/to"}, {"tier", "/data/customer_tier"}};
-  ReplayReport replay(Slas({TieredSla()}), options);
+  options.format.attributes = {{"from", "/data/from"},
+                               {"to", "/data/to"},
+                               {"tier", "/data/customer_tier"},
+                               {"reason", "/data/reason"}};
+  ReplayReport replay(std::move(slas), options);
   for (const Event& e : events) replay.AddLine(ToLine(e));
   return replay.Finish();
 }
@@ -53,6 +60,61 @@ TEST(EngineProperty, ArrivalOrderWithinLatenessDoesNotChangeTheReport) {
           << "round " << round << " shuffle " << shuffle;
     }
   }
+}
+
+// A journey of 6h over stages of 2h and 4h: breaches with and without a late stage.
+TEST(EngineProperty, JourneyReportDoesNotDependOnArrivalOrder) {
+  std::mt19937 rng(161616);
+  auto slas = Slas(JourneySlaList(6 * kHour));
+  int breached = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Event> events = RandomJourneyStream(rng, 60);
+    std::string expected = Replay(events, slas);
+    breached += expected.find("\"baton\": \"") != std::string::npos;
+    for (int shuffle = 0; shuffle < 4; ++shuffle) {
+      ASSERT_EQ(Replay(ShuffledWithinLateness(events, rng), slas), expected)
+          << "round " << round << " shuffle " << shuffle;
+    }
+  }
+  EXPECT_GT(breached, 20);  // the streams do exercise the baton
+}
+
+// Every journey snapshot, in a decision or of an open instance at any frontier, splits
+// exactly its elapsed time; also when the journey's calendar is not 24x7.
+TEST(EngineProperty, HeldTimeAlwaysSumsToElapsed) {
+  std::mt19937 rng(4242);
+  std::vector<SlaDefinition> list = JourneySlaList(6 * kHour);
+  auto always = Slas(list);
+  CalendarSpec spec{.timezone = "Europe/Berlin", .hours = {}, .holidays = {}};
+  for (int day = 0; day < 6; ++day) spec.hours[day] = {{8 * 60, 12 * 60}, {13 * 60, 18 * 60}};
+  auto calendar = BusinessCalendar::Create(spec);
+  ASSERT_TRUE(calendar) << calendar.error().message;
+  list[kShip].calendar = *calendar;
+  auto office = Slas(list);
+  std::size_t checked = 0;
+  auto check = [&](const InstanceSnapshot& s) {
+    if (s.sla != kShip) return;
+    ASSERT_EQ(s.held.size(), 4u);
+    DurationMs sum = 0;
+    for (DurationMs held : s.held) {
+      ASSERT_GE(held, 0);
+      sum += held;
+    }
+    ASSERT_EQ(sum, s.elapsed) << s.key << " cycle " << s.cycle;
+    ++checked;
+  };
+  for (int round = 0; round < 100; ++round) {
+    SlaEngine engine(round % 2 == 0 ? always : office, kOptions);
+    std::vector<Decision> out;
+    for (const Event& e : ShuffledWithinLateness(RandomJourneyStream(rng, 60), rng)) {
+      engine.Offer(e, out);
+      engine.VisitOpenInstances(check);
+    }
+    engine.AdvanceFrontier(engine.frontier() + kDay, out);
+    engine.VisitOpenInstances(check);
+    for (const Decision& d : out) check(d.instance);
+  }
+  EXPECT_GT(checked, 10000u);
 }
 
 // --- The reference model --------------------------------------------------------------
@@ -107,7 +169,9 @@ std::vector<Row> ReferenceModel(std::vector<Event> events, std::uint64_t* ignore
     return InstanceSnapshot{.sla = 0, .key = key, .cycle = i.cycle, .state = state,
                             .started_at = i.started_at, .deadline = deadline,
                             .breached_at = i.breached_at, .ended_at = i.ended_at,
-                            .elapsed = i.Elapsed(now), .target = i.target};
+                            .elapsed = i.Elapsed(now), .target = i.target, .held = {},
+                            .baton = InstanceSnapshot::kUndecided,
+                            .first_late_stage = InstanceSnapshot::kUndecided};
   };
   TimeMs last = kNoTime;
   for (const Event& e : events) {

@@ -1,12 +1,15 @@
 // Checkpoint encoding of the engine (docs/durability.md): a restored engine continues exactly as
 // one that never stopped, and damaged state is reported, never trusted.
 #include <algorithm>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "handlers/sla_engine.h"
+#include "tests/fakes/journey_builder.h"
 #include "tests/fakes/random_events.h"
 #include "tests/fakes/sla_builder.h"
 
@@ -136,6 +139,92 @@ TEST(EngineState, TruncatedOrDamagedStateIsAnErrorNeverACrash) {
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("version 9"), std::string::npos)
       << result.error().message;
+}
+
+// A checkpoint written by version 1 (before journeys; tests/testdata/checkpoint/README.md)
+// restores, and continues exactly as an engine fed the same events.
+TEST(EngineState, ReadsVersionOneCheckpoints) {
+  std::ifstream in(std::string(HANDOFF_SOURCE_DIR) + "/tests/testdata/checkpoint/engine_state_v1.bin",
+                   std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  ASSERT_FALSE(bytes.str().empty());
+  std::mt19937 rng(1601);
+  std::vector<Event> events = RandomStream(rng, 40);
+  auto slas = Slas({TieredSla()});
+  SlaEngine fed(slas, kOptions);
+  std::vector<Decision> ignored, expected, actual;
+  for (int i = 0; i < 30; ++i) fed.Offer(events[i], ignored);
+  auto restored = SlaEngine::RestoreState(slas, kOptions, bytes.str());
+  ASSERT_TRUE(restored) << restored.error().message;
+  SlaEngine after = std::move(restored).value();
+  EXPECT_EQ(OpenRows(after), OpenRows(fed));
+  EXPECT_EQ(after.pending(), fed.pending());
+  for (int i = 30; i < 40; ++i) {
+    fed.Offer(events[i], expected);
+    after.Offer(events[i], actual);
+  }
+  fed.AdvanceFrontier(events.back().time + kDay, expected);
+  after.AdvanceFrontier(events.back().time + kDay, actual);
+  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(Sorted(actual), Sorted(expected));
+}
+
+// Journey and pause-reason state: what a decision or an open instance says of them.
+using JourneyRow = std::tuple<Row, std::vector<DurationMs>, int, int, int, DurationMs>;
+std::vector<JourneyRow> JourneyRows(const std::vector<Decision>& decisions) {
+  std::vector<JourneyRow> rows;
+  for (const Decision& d : decisions) {
+    rows.emplace_back(RowOf(d), d.instance.held, d.instance.baton, d.instance.first_late_stage,
+                      d.pause_reason, d.paused);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(EngineState, JourneysAndPauseReasonsContinueAcrossARestore) {
+  std::mt19937 rng(1616);
+  auto slas = Slas(JourneySlaList(6 * kHour));
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Event> arrival = ShuffledWithinLateness(RandomJourneyStream(rng, 80), rng);
+    std::size_t split = rng() % arrival.size();
+    SlaEngine uninterrupted(slas, kOptions);
+    SlaEngine before(slas, kOptions);
+    std::vector<Decision> expected, ignored_output, actual;
+    for (std::size_t i = 0; i < arrival.size(); ++i) {
+      uninterrupted.Offer(arrival[i], i < split ? ignored_output : expected);
+      if (i < split) before.Offer(arrival[i], ignored_output);
+    }
+    auto restored = SlaEngine::RestoreState(slas, kOptions, before.SaveState());
+    ASSERT_TRUE(restored) << restored.error().message;
+    SlaEngine after = std::move(restored).value();
+    for (std::size_t i = split; i < arrival.size(); ++i) after.Offer(arrival[i], actual);
+    TimeMs end = arrival.back().time + kDay;
+    uninterrupted.AdvanceFrontier(end, expected);
+    after.AdvanceFrontier(end, actual);
+    ASSERT_EQ(JourneyRows(actual), JourneyRows(expected)) << "round " << round;
+  }
+}
+
+TEST(EngineState, DamagedJourneyStateIsAnErrorNeverACrash) {
+  std::mt19937 rng(6);
+  auto slas = Slas(JourneySlaList(6 * kHour));
+  SlaEngine engine(slas, kOptions);
+  std::vector<Decision> out;
+  for (Event& e : RandomJourneyStream(rng, 40)) engine.Offer(std::move(e), out);
+  std::string state = engine.SaveState();
+  ASSERT_TRUE(SlaEngine::RestoreState(slas, kOptions, state));
+  for (std::size_t size = 0; size < state.size(); ++size) {
+    EXPECT_FALSE(SlaEngine::RestoreState(slas, kOptions, state.substr(0, size))) << size;
+  }
+  for (int i = 0; i < 2000; ++i) {
+    std::string damaged = state;
+    damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
+    auto restored = SlaEngine::RestoreState(slas, kOptions, damaged);  // may parse
+    if (!restored) continue;
+    SlaEngine engine_after = std::move(restored).value();
+    engine_after.AdvanceFrontier(engine_after.frontier() + kDay, out);  // must not crash
+  }
 }
 
 }  // namespace

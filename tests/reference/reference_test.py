@@ -5,7 +5,7 @@
   Read*, Child, Get, GetScalar, PathOf and Require) must appear as `key` in
   docs/reference/config.md.
 - Metrics: every metric name the daemon registers (string literals "handoff_..." and
-  "process_..." in daemon/serve/*metrics*.cc) must have a row in docs/reference/metrics.md.
+  "process_..." in daemon/**/*metrics*.cc) must have a row in docs/reference/metrics.md.
 - The reference is self-contained: no page points at a file outside the repository.
 
 A new key or metric without docs fails this test. Python 3 standard library only.
@@ -38,7 +38,7 @@ def names_in(pattern, files):
     """{name: [files it is in]} for every match of `pattern` in the files of a glob
     relative to the repository."""
     names = {}
-    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, files))):
+    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, files), recursive=True)):
         for name in pattern.findall(read(path)):
             names.setdefault(name, []).append(os.path.relpath(path, SOURCE_DIR))
     return names
@@ -49,7 +49,7 @@ def config_keys():
 
 
 def metric_names():
-    return names_in(METRIC, "daemon/serve/*metrics*.cc")
+    return names_in(METRIC, "daemon/**/*metrics*.cc")
 
 
 class ReferenceTest(unittest.TestCase):

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"
 
 namespace handoff {
@@ -22,7 +23,10 @@ Decision Breach() {
                                 .breached_at = T("2026-11-27T11:00:00Z"),
                                 .ended_at = kNoTime,
                                 .elapsed = kHour,
-                                .target = kHour};
+                                .target = kHour,
+                                .held = {},
+                                .baton = InstanceSnapshot::kUndecided,
+                                .first_late_stage = InstanceSnapshot::kUndecided};
   return d;
 }
 
@@ -37,6 +41,30 @@ TEST(DecisionCloudEvent, BreachIsAStructuredCloudEvent) {
                    R"("deadline":"2026-11-27T11:00:00Z","breached_at":"2026-11-27T11:00:00Z",)"
                    R"("ended_at":null,"elapsed_seconds":3600,"from":"sales","to":"operations",)"
                    R"("owner":"operations","at":"2026-11-27T11:00:00Z","target_seconds":3600}})");
+}
+
+// A journey's breach names the baton and the first late stage; its close adds held time.
+TEST(DecisionCloudEvent, JourneyDecisionsCarryHeldTimeBatonAndFirstLateStage) {
+  std::vector<SlaDefinition> slas = JourneySlaList();
+  JourneyPlan plan = JourneyPlan::Of(slas, kShip);
+  Decision d = Breach();
+  d.instance.sla = kShip;
+  d.instance.held = {1800 * kSecond, 41400 * kSecond, 46800 * kSecond, 0};
+  d.instance.baton = 2;             // fulfillment
+  d.instance.first_late_stage = 0;  // sales_to_ops_accept
+  auto breach = DecisionCloudEvent(d, slas[kShip], &plan);
+  ASSERT_TRUE(breach);
+  EXPECT_NE(breach->find(R"("held_seconds":{"sales":1800,"operations":41400,"fulfillment":46800,)"
+                         R"("paused":0},"baton":"fulfillment","first_late_stage":"sales_to_ops_accept"})"),
+            std::string::npos)
+      << *breach;
+  d.kind = DecisionKind::kMet;
+  d.instance.baton = d.instance.first_late_stage = InstanceSnapshot::kUndecided;
+  auto met = DecisionCloudEvent(d, slas[kShip], &plan);
+  ASSERT_TRUE(met);
+  EXPECT_NE(met->find(R"("paused":0},"baton":null,"first_late_stage":null})"), std::string::npos)
+      << *met;
+  EXPECT_EQ(DecisionCloudEvent(d, slas[kShip])->find("held_seconds"), std::string::npos);
 }
 
 TEST(DecisionCloudEvent, WarningCarriesItsThreshold) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/daemon/serve/http_test_config.h"
+#include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"
 
 namespace handoff {
@@ -120,6 +121,36 @@ TEST_F(ApiTest, OrderTimeline) {
   EXPECT_EQ(Get("/api/v1/orders/unknown").status, 404);
   EXPECT_EQ(Get("/api/v1/orders/bad%2").status, 400);
   EXPECT_EQ(Get("/api/v1/orders/").status, 404);
+}
+
+// A journey instance adds its held time, baton and first late stage, and the stretches
+// behind the held time.
+TEST(JourneyApi, OrderShowsHeldTimeAndStretches) {
+  auto config = std::make_shared<Config>();
+  config->slas = JourneySlaList();
+  config->kafka.topics = {"orders"};
+  config->time.lateness = 1;
+  EngineHost host(config);
+  Metrics metrics(host, 0);
+  TimelineStore timeline(TimelineLimits{});
+  Api api(host, metrics, timeline, {});
+  host.AddSink(&timeline);
+  host.Assign(0);
+  TimeMs now = T("2026-12-01T00:00:00Z");
+  for (Event& e : OrderB("B")) host.Offer(0, std::move(e), now);
+  host.Offer(0, Ev("tick", "order.note", T("2026-12-02T09:00:00Z"), "Z"), now);
+  HttpResponse r = api.Handle(HttpRequest{"GET", "/api/v1/orders/B"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  // As of the journey's breach at day 2 08:00, its last decision.
+  EXPECT_NE(r.body.find(
+                R"("as_of":"2026-12-02T08:00:00Z","held_seconds":{"sales":1800,"operations":41400,)"
+                R"("fulfillment":43200,"paused":0},"baton":"fulfillment",)"
+                R"("first_late_stage":"sales_to_ops_accept","stretches":[)"
+                R"({"from":"2026-12-01T08:00:00Z","to":"2026-12-01T08:30:00Z","held_by":"sales"},)"
+                R"({"from":"2026-12-01T08:30:00Z","to":"2026-12-01T20:00:00Z","held_by":"operations"},)"
+                R"({"from":"2026-12-01T20:00:00Z","to":null,"held_by":"fulfillment"}],)"),
+            std::string::npos)
+      << r.body;
 }
 
 TEST_F(ApiTest, StatusCodes) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include "daemon/serve/process_metrics.h"
 #include "tests/daemon/serve/http_test_config.h"
+#include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"
 
 namespace handoff {
@@ -186,26 +188,105 @@ TEST_F(MetricsTest, EventTotalsComeFromTheHost) {
             42.0);
 }
 
-// The real promtool, as docs/reference/metrics.md promises: no findings on a scrape with every kind of
-// series filled.
-TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
-  if (std::system("promtool --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no promtool";
-  FeedMix();
-  host_.SetLag(0, "orders", 3);
-  host_.CountRejected(RejectReason::kNotJson);
-  metrics_.RecordCheckpoint(12, t0_);
+// What the real promtool says of a scrape: "rc=0\n" when it finds nothing.
+std::string PromtoolCheck(const std::string& scrape) {
   auto path = std::filesystem::temp_directory_path() /
               ("handoff_metrics_" + std::to_string(::getpid()) + ".txt");
-  std::ofstream(path) << metrics_.Scrape();
+  std::ofstream(path) << scrape;
   std::string command = "promtool check metrics < " + path.string() + " 2>&1; echo rc=$?";
   FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
+  if (pipe == nullptr) return "popen failed";
   std::string output;
   std::array<char, 4096> buf{};
   while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) output.append(buf.data(), n);
   ::pclose(pipe);
   std::filesystem::remove(path);
-  EXPECT_EQ(output, "rc=0\n");
+  return output;
+}
+
+bool HavePromtool() { return std::system("promtool --version > /dev/null 2>&1") == 0; }
+
+// The real promtool, as docs/reference/metrics.md promises: no findings on a scrape with
+// every kind of series filled.
+TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
+  if (!HavePromtool()) GTEST_SKIP() << "no promtool";
+  FeedMix();
+  host_.SetLag(0, "orders", 3);
+  host_.CountRejected(RejectReason::kNotJson);
+  metrics_.RecordCheckpoint(12, t0_);
+  EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+}
+
+// Journeys and pause reasons (docs/accountability.md): every series at 0 from the start,
+// held time counted at the stop, breaches by baton and first late stage, paused time by
+// reason when the pause ends.
+class JourneyMetricsTest : public ::testing::Test {
+ protected:
+  static std::shared_ptr<Config> JourneyConfig() {
+    auto config = std::make_shared<Config>();
+    config->slas = JourneySlaList();
+    config->kafka.topics = {"orders"};
+    config->time.lateness = 1;
+    return config;
+  }
+  JourneyMetricsTest() : host_(JourneyConfig()), metrics_(host_, T("2026-12-01T00:00:00Z")) {
+    host_.AddSink(&metrics_);
+    host_.Assign(0);
+  }
+  void Offer(Event event) { host_.Offer(0, std::move(event), T("2026-12-01T00:00:00Z")); }
+  double Held(const char* department) {
+    return SampleValue(metrics_.Scrape(), "handoff_journey_held_seconds_total",
+                       {"sla=\"order_to_ship\"", std::string("department=\"") + department + "\""})
+        .value_or(-1);
+  }
+  double Breached(const char* baton, const char* first_late_stage) {
+    return SampleValue(metrics_.Scrape(), "handoff_journey_breached_total",
+                       {"sla=\"order_to_ship\"", std::string("baton=\"") + baton + "\"",
+                        std::string("first_late_stage=\"") + first_late_stage + "\""})
+        .value_or(-1);
+  }
+  double Paused(const char* reason) {
+    return SampleValue(metrics_.Scrape(), "handoff_sla_paused_seconds_total",
+                       {"sla=\"ops_to_fulfillment_pick\"", std::string("reason=\"") + reason + "\""})
+        .value_or(-1);
+  }
+
+  EngineHost host_;
+  Metrics metrics_;
+};
+
+TEST_F(JourneyMetricsTest, EverySeriesExistsAtStartWithZero) {
+  for (const char* department : {"sales", "operations", "fulfillment", "paused"}) {
+    EXPECT_EQ(Held(department), 0.0) << department;
+    for (const char* stage : {"sales_to_ops_accept", "ops_to_fulfillment_pick", "none"}) {
+      EXPECT_EQ(Breached(department, stage), 0.0) << department << " " << stage;
+    }
+  }
+  for (const char* reason : {"credit_check", "customer_request", "other"}) {
+    EXPECT_EQ(Paused(reason), 0.0) << reason;
+  }
+}
+
+TEST_F(JourneyMetricsTest, CountsHeldTimeBreachesAndPausedTime) {
+  // docs/accountability.md's order A (met, its stage held for a credit check) and order C
+  // (breached with every stage on time).
+  std::vector<Event> events = OrderA("A", "credit_check");
+  for (Event& e : OrderC("C")) events.push_back(std::move(e));
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.time < b.time; });
+  for (Event& e : events) Offer(std::move(e));
+  Offer(Ev("tick", "order.note", T("2026-12-02T09:00:00Z"), "Z"));
+  EXPECT_EQ(Held("sales"), 3600.0);
+  EXPECT_EQ(Held("operations"), 18000.0);
+  EXPECT_EQ(Held("fulfillment"), 14400.0);
+  EXPECT_EQ(Held("paused"), 7200.0);
+  EXPECT_EQ(Breached("operations", "none"), 1.0);
+  EXPECT_EQ(Breached("fulfillment", "none"), 0.0);
+  EXPECT_EQ(Paused("credit_check"), 7200.0);
+  EXPECT_EQ(Paused("other"), 0.0);
+  if (HavePromtool()) {
+    EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+  }
 }
 
 TEST(HistogramSeconds, MetStaysAtOrBelowTheTargetAndResolvedAbove) {
