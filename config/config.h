@@ -15,6 +15,22 @@
 
 namespace handoff {
 
+// One problem found in a config. `line` and `column` are 1-based; an error about an
+// environment variable has file "env", line 0 and column 0 and names the variable in
+// its message; an error about the file as a whole (unreadable) has line 0 too.
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key;  // the key path: "slas[1].stop.where.to", "time.lateness"; may be empty
+  std::string message;
+
+  // "orders.yaml:12:5: slas[0].target: bad duration \"2x\" (use e.g. 90s, 15m, 2h, 1h30m,
+  // 3d)"; without ":line:col" when line is 0 and without "key: " when key is empty.
+  std::string ToString() const;
+};
+using ConfigErrors = std::vector<ConfigError>;
+
 struct KafkaConfig {
   std::string brokers = "localhost:9092";
   std::string group_id = "handoffd";
@@ -29,6 +45,7 @@ struct TimeConfig {
   DurationMs idle_timeout = 10 * kSecond;
   DurationMs dedupe_window = kHour;
   DurationMs retention = 7 * kDay;
+  DurationMs max_future = kHour;  // live: events further ahead of the clock are rejected
 };
 
 struct CheckpointConfig {
@@ -54,6 +71,8 @@ struct Config {
   std::vector<SlaDefinition> slas;  // config order is the order rules apply in
   CheckpointConfig checkpoint;
   WebConfig web;
+  // Valid but probably not meant (check-config prints them; the daemon logs them).
+  ConfigErrors warnings;
 };
 
 }  // namespace handoff
