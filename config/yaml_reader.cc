@@ -184,6 +184,9 @@ std::string NearestWord(std::string_view word, const std::vector<std::string>& c
   std::string best;
   std::size_t best_distance = word.size() <= 4 ? 1 : 2;  // a likely typo, not a guess
   for (const std::string& c : candidates) {
+    // Each edit changes the length by at most one: most words need no table at all.
+    std::size_t length_gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (length_gap > best_distance) continue;
     std::size_t distance = EditDistance(word, c);
     if (distance <= best_distance && (best.empty() || distance < best_distance)) {
       best = c;
