@@ -1,4 +1,4 @@
-// The daemon's configuration (DESIGN.md §3), fully validated and resolved. Built once by
+// The daemon's configuration (docs/reference/config.md), fully validated and resolved. Built once by
 // LoadConfig (config_loader.h); immutable afterwards and shared read-only. A reload
 // builds a new Config and swaps it in on the engine thread.
 #pragma once
@@ -8,28 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "handlers/business_calendar.h"
 #include "handlers/event_format.h"
 #include "handlers/sla_definition.h"
 #include "handlers/time.h"
 
 namespace handoff {
-
-// One problem found in a config. `line` and `column` are 1-based; an error about an
-// environment variable has file "env", line 0 and column 0 and names the variable in
-// its message; an error about the file as a whole (unreadable) has line 0 too.
-struct ConfigError {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string key;  // the key path: "slas[1].stop.where.to", "time.lateness"; may be empty
-  std::string message;
-
-  // "orders.yaml:12:5: slas[0].target: bad duration \"2x\" (use e.g. 90s, 15m, 2h, 1h30m,
-  // 3d)"; without ":line:col" when line is 0 and without "key: " when key is empty.
-  std::string ToString() const;
-};
-using ConfigErrors = std::vector<ConfigError>;
 
 struct KafkaConfig {
   std::string brokers = "localhost:9092";

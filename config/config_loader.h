@@ -1,22 +1,18 @@
-// Loads and validates the daemon's YAML config (DESIGN.md §3) into a Config: every error
+// Loads and validates the daemon's YAML config (docs/reference/config.md) into a Config: every error
 // is collected with file, line, column and key path; HANDOFF_<PATH> environment variables
 // override scalar keys; `*_file` secrets in kafka.properties are read in. Pure functions
 // apart from reading the files named; no exception escapes them. Any thread.
 #pragma once
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_error.h"
 #include "handlers/result.h"
 
 namespace handoff {
-
-// Environment lookup, injectable for tests: returns nullopt if unset.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 // The real process environment (getenv).
 EnvLookup ProcessEnvironment();
