@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "handlers/business_calendar.h"
 #include "handlers/event_format.h"
 #include "handlers/sla_definition.h"
@@ -29,6 +30,7 @@ struct TimeConfig {
   DurationMs idle_timeout = 10 * kSecond;
   DurationMs dedupe_window = kHour;
   DurationMs retention = 7 * kDay;
+  DurationMs max_future = kHour;  // live: events further ahead of the clock are rejected
 };
 
 struct CheckpointConfig {
@@ -54,6 +56,8 @@ struct Config {
   std::vector<SlaDefinition> slas;  // config order is the order rules apply in
   CheckpointConfig checkpoint;
   WebConfig web;
+  // Valid but probably not meant (check-config prints them; the daemon logs them).
+  ConfigErrors warnings;
 };
 
 }  // namespace handoff

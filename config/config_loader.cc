@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <tuple>
+#include <unordered_set>
 
 #include "config/config_sections.h"
 #include "config/yaml_reader.h"
@@ -46,10 +47,11 @@ void ReadTopics(MapReader& kafka, std::vector<std::string>* out) {
     quiet = quiet || !list;
     topics = list.value_or(topics);
   }
+  std::unordered_set<std::string> listed;
   for (const Scalar& topic : topics) {
     if (topic.text.empty()) {
       ctx.Error(topic.origin, path, "a topic name must not be empty");
-    } else if (std::find(out->begin(), out->end(), topic.text) != out->end()) {
+    } else if (!listed.insert(topic.text).second) {
       ctx.Error(topic.origin, path, "topic \"" + topic.text + "\" is listed twice");
     } else {
       out->push_back(topic.text);
@@ -95,7 +97,7 @@ void ReadProperties(MapReader& properties, std::map<std::string, std::string>* o
       continue;
     }
     std::string name = entry.key.substr(0, entry.key.size() - kFileSuffix.size());
-    if (std::any_of(entries.begin(), entries.end(), [&](auto& e) { return e.key == name; })) {
+    if (properties.Contains(name)) {
       properties.ctx().Error(value->origin, path,
                              "give `" + name + "` or `" + entry.key + "`, not both");
       continue;
@@ -165,12 +167,33 @@ void ReadEvents(MapReader& root, Declared* declared, EventFormat* events) {
   reader.RejectUnknownKeys();
 }
 
+// Memory shorter than `lateness` is valid, but events may still arrive (late) after what
+// they need to be matched against was forgotten; say what follows.
+void WarnShorterThanLateness(MapReader& reader, const TimeConfig& time) {
+  auto warn = [&](std::string_view key, DurationMs value, std::string_view consequence) {
+    if (value >= time.lateness) return;
+    auto scalar = reader.GetScalar(key);
+    reader.ctx().Warning(scalar ? scalar->origin : reader.origin(), reader.PathOf(key),
+                         std::string(key) + " (" + FormatDuration(value) +
+                             ") is shorter than lateness (" + FormatDuration(time.lateness) +
+                             "): " + std::string(consequence));
+  };
+  warn("dedupe_window", time.dedupe_window,
+       "an event id is forgotten while events may still arrive late, so a redelivered "
+       "event can be applied twice");
+  warn("retention", time.retention,
+       "a closed instance is forgotten while its order's events may still arrive late, so a "
+       "late stop is ignored as a stray and a late start opens cycle 1 again");
+}
+
 void ReadTime(MapReader& root, TimeConfig* time) {
   MapReader reader = root.Child("time");
   ReadDuration(reader, "lateness", &time->lateness, Bound::kNonNegative);
   ReadDuration(reader, "idle_timeout", &time->idle_timeout, Bound::kPositive);
   ReadDuration(reader, "dedupe_window", &time->dedupe_window, Bound::kNonNegative);
   ReadDuration(reader, "retention", &time->retention, Bound::kNonNegative);
+  ReadDuration(reader, "max_future", &time->max_future, Bound::kNonNegative);
+  WarnShorterThanLateness(reader, *time);
   reader.RejectUnknownKeys();
 }
 
@@ -290,14 +313,19 @@ Result<Config, ConfigErrors> LoadConfigString(std::string_view yaml, const std::
   } catch (...) {
     ctx.Error(Origin{0, 0, ""}, "", "internal error while loading");
   }
-  ConfigErrors errors = std::move(ctx.errors());
-  if (errors.empty()) return config;
   // File errors in file order, then the environment's.
-  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
-    auto rank = [](const ConfigError& e) { return std::tuple(e.line == 0, e.line, e.column); };
-    return rank(a) < rank(b);
-  });
-  return errors;
+  auto by_position = [](ConfigErrors errors) {
+    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+      auto rank = [](const ConfigError& e) { return std::tuple(e.line == 0, e.line, e.column); };
+      return rank(a) < rank(b);
+    });
+    return errors;
+  };
+  if (ctx.errors().empty()) {
+    config.warnings = by_position(std::move(ctx.warnings()));
+    return config;
+  }
+  return by_position(std::move(ctx.errors()));
 }
 
 Result<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {

@@ -2,6 +2,8 @@
 // values (passwords, keys, hashes) are never printed: their keys are shown with "***".
 #include <algorithm>
 #include <cctype>
+#include <string_view>
+#include <unordered_set>
 
 #include "config/config_loader.h"
 #include "config/working_hours.h"
@@ -18,9 +20,10 @@ std::string Join(const std::vector<std::string>& words, std::string_view separat
 // Departments in order of first mention (from, to, owner of each SLA in turn).
 std::vector<std::string> Departments(const Config& config) {
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
   for (const SlaDefinition& sla : config.slas) {
     for (const std::string* d : {&sla.from, &sla.to, &sla.owner}) {
-      if (std::find(out.begin(), out.end(), *d) == out.end()) out.push_back(*d);
+      if (seen.insert(*d).second) out.push_back(*d);
     }
   }
   return out;
@@ -110,7 +113,8 @@ std::string DescribeConfig(const Config& config) {
   out += "time: lateness=" + FormatDuration(config.time.lateness) +
          " idle_timeout=" + FormatDuration(config.time.idle_timeout) +
          " dedupe_window=" + FormatDuration(config.time.dedupe_window) +
-         " retention=" + FormatDuration(config.time.retention) + "\n";
+         " retention=" + FormatDuration(config.time.retention) +
+         " max_future=" + FormatDuration(config.time.max_future) + "\n";
   out += "calendars: " + std::to_string(config.calendars.size()) + "\n";
   for (const auto& [name, spec] : config.calendar_specs) {
     out += "  " + name + ": " + DescribeCalendar(spec) + "\n";

@@ -3,15 +3,28 @@
 #include <algorithm>
 #include <cctype>
 
+#include "handlers/json_writer.h"
+
 namespace handoff {
 
-void LoadContext::Error(const Origin& at, std::string key, std::string message) {
+ConfigError LoadContext::Make(const Origin& at, std::string key, std::string message) const {
+  // Keys and quoted values come from the file or the environment: a newline or an escape
+  // sequence in them must not reach a terminal or a log line as it is.
+  key = EscapeControlBytes(key);
+  message = EscapeControlBytes(message);
   if (!at.env_var.empty()) {
     // The file position would mislead: the value came from the environment.
-    errors_.push_back({"env", 0, 0, std::move(key), at.env_var + ": " + message});
-    return;
+    return {"env", 0, 0, std::move(key), at.env_var + ": " + message};
   }
-  errors_.push_back({file_, at.line, at.column, std::move(key), std::move(message)});
+  return {file_, at.line, at.column, std::move(key), std::move(message)};
+}
+
+void LoadContext::Error(const Origin& at, std::string key, std::string message) {
+  errors_.push_back(Make(at, std::move(key), std::move(message)));
+}
+
+void LoadContext::Warning(const Origin& at, std::string key, std::string message) {
+  warnings_.push_back(Make(at, std::move(key), std::move(message)));
 }
 
 std::string LoadContext::EnvVarFor(std::string_view path) {
@@ -73,12 +86,12 @@ MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path,
       ctx_.ErrorAt(key, path_, "a key must be a string, got " + KindOf(key));
       continue;
     }
-    auto same = [&](const Entry& e) { return e.key == key.Scalar(); };
-    auto first = std::find_if(entries_.begin(), entries_.end(), same);
-    if (first != entries_.end()) {
+    auto [first, added] = index_.try_emplace(key.Scalar(), entries_.size());
+    if (!added) {
       ctx_.ErrorAt(key, PathOf(key.Scalar()),
                    "duplicate key (first at line " +
-                       std::to_string(LoadContext::OriginOf(first->key_node).line) + ")");
+                       std::to_string(LoadContext::OriginOf(entries_[first->second].key_node).line) +
+                       ")");
       continue;
     }
     entries_.push_back({key.Scalar(), key, value});
@@ -87,13 +100,9 @@ MapReader::MapReader(LoadContext& ctx, const YAML::Node& node, std::string path,
 
 std::optional<MapReader::Entry> MapReader::Get(std::string_view key) {
   known_.emplace_back(key);
-  for (const Entry& e : entries_) {
-    if (e.key == key) {
-      if (e.value.IsNull()) return std::nullopt;
-      return e;
-    }
-  }
-  return std::nullopt;
+  auto found = index_.find(std::string(key));
+  if (found == index_.end() || entries_[found->second].value.IsNull()) return std::nullopt;
+  return entries_[found->second];
 }
 
 std::optional<Scalar> MapReader::ScalarOf(const Entry& entry) {
@@ -175,6 +184,9 @@ std::string NearestWord(std::string_view word, const std::vector<std::string>& c
   std::string best;
   std::size_t best_distance = word.size() <= 4 ? 1 : 2;  // a likely typo, not a guess
   for (const std::string& c : candidates) {
+    // Each edit changes the length by at most one: most words need no table at all.
+    std::size_t length_gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (length_gap > best_distance) continue;
     std::size_t distance = EditDistance(word, c);
     if (distance <= best_distance && (best.empty() || distance < best_distance)) {
       best = c;
@@ -211,6 +223,12 @@ std::optional<DurationMs> ParseDurationValue(LoadContext& ctx, const Scalar& val
   }
   if (bound == Bound::kPositive && *d == 0) {
     ctx.Error(value.origin, path, "must be greater than 0, got \"" + value.text + "\"");
+    return std::nullopt;
+  }
+  if (*d > kMaxConfigDuration) {
+    ctx.Error(value.origin, path,
+              "must be at most 100 years (" + FormatDuration(kMaxConfigDuration) + "), got \"" +
+                  value.text + "\"");
     return std::nullopt;
   }
   return d;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,8 @@ class LoadContext {
   void ErrorAt(const YAML::Node& node, std::string key, std::string message) {
     Error(OriginOf(node), std::move(key), std::move(message));
   }
+  // Something valid but probably not meant; the config still loads.
+  void Warning(const Origin& at, std::string key, std::string message);
 
   // The environment variable that overrides `path`: "time.lateness" ->
   // "HANDOFF_TIME_LATENESS" (upper-cased; anything but letters and digits becomes '_').
@@ -53,11 +56,16 @@ class LoadContext {
 
   const std::string& file() const { return file_; }
   ConfigErrors& errors() { return errors_; }
+  ConfigErrors& warnings() { return warnings_; }
 
  private:
+  // A ConfigError at `at`, with key and message escaped.
+  ConfigError Make(const Origin& at, std::string key, std::string message) const;
+
   std::string file_;
   const EnvLookup& env_;
   ConfigErrors errors_;
+  ConfigErrors warnings_;
 };
 
 // "a map", "a list", "a string", "null": for "expected X, got Y" messages.
@@ -91,6 +99,8 @@ class MapReader {
   MapReader Child(std::string_view key);
   // Every entry, in file order, for maps whose keys are data. Marks them all known.
   const std::vector<Entry>& Entries();
+  // Whether the map has `key`, without marking it known.
+  bool Contains(std::string_view key) const { return index_.contains(std::string(key)); }
   // Reports keys the schema never asked for, suggesting the nearest known one.
   void RejectUnknownKeys();
 
@@ -111,6 +121,7 @@ class MapReader {
   bool env_overrides_;
   bool quiet_;
   std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // key -> its entry
   std::vector<std::string> known_;
   bool all_known_ = false;
 };

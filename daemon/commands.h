@@ -18,6 +18,7 @@ struct ReplayArgs {
   std::string config;
   std::string input;
   std::string as_of;   // RFC 3339, or empty
+  std::string now;     // RFC 3339, or empty: no future_time check
   std::string output;  // empty: stdout
   bool instances = false;
 };

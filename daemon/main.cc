@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--input", replay.input, "Events, one JSON object per line")->required();
   replay_cmd->add_option("--as-of", replay.as_of,
                          "RFC 3339 time to stop at (default: the last event's time)");
+  replay_cmd->add_option("--now", replay.now,
+                         "RFC 3339 wall clock to check event times against: events more than "
+                         "time.max_future after it are rejected (default: no check)");
   replay_cmd->add_flag("--instances", replay.instances, "List every SLA instance");
   replay_cmd->add_option("--output", replay.output, "Write the report here instead of stdout");
 

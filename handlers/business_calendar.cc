@@ -293,7 +293,7 @@ TimeMs BusinessCalendar::AddWorkingTime(TimeMs from, DurationMs work) const {
         const TimeMs b = std::max(walk.At(i.begin), start);
         const TimeMs e = walk.At(i.end);
         if (e <= b) continue;
-        if (e - b >= remaining) return std::max(b + remaining, from);
+        if (e - b >= remaining) return std::max(SaturatingAdd(b, remaining), from);
         remaining -= e - b;
       }
     }

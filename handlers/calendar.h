@@ -27,7 +27,9 @@ class AlwaysOpenCalendar final : public Calendar {
   DurationMs WorkingTime(TimeMs from, TimeMs to) const override {
     return to > from ? to - from : 0;
   }
-  TimeMs AddWorkingTime(TimeMs from, DurationMs work) const override { return from + work; }
+  TimeMs AddWorkingTime(TimeMs from, DurationMs work) const override {
+    return SaturatingAdd(from, work);
+  }
 
   static std::shared_ptr<const Calendar> Shared() {
     static const auto instance = std::make_shared<const AlwaysOpenCalendar>();

@@ -20,6 +20,7 @@ std::string_view RejectReasonName(RejectReason reason) {
     case RejectReason::kMissingType: return "missing_type";
     case RejectReason::kMissingTime: return "missing_time";
     case RejectReason::kBadTime: return "bad_time";
+    case RejectReason::kFutureTime: return "future_time";
     case RejectReason::kMissingKey: return "missing_key";
   }
   return "unknown";
@@ -247,7 +248,7 @@ std::optional<TimeMs> ParseEpochText(std::string_view text, bool seconds) {
   std::int64_t whole = 0;
   size_t digits = 0;
   for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
-    if (whole > 1'000'000'000'000'000) return std::nullopt;
+    if (whole > kMaxEventTime) return std::nullopt;
     whole = whole * 10 + (text[pos] - '0');
   }
   if (digits == 0) return std::nullopt;
@@ -264,7 +265,8 @@ std::optional<TimeMs> ParseEpochText(std::string_view text, bool seconds) {
     millis += frac;
   }
   if (pos != text.size()) return std::nullopt;
-  return negative ? -millis : millis;
+  if ((negative && millis != 0) || millis > kMaxEventTime) return std::nullopt;  // 1970-9999
+  return millis;
 }
 
 std::optional<TimeMs> ParseTimeText(std::string_view text, TimeFormat format) {
@@ -284,17 +286,20 @@ Result<TimeMs, RejectReason> ParseTimeElement(simdjson::dom::element element, Ti
     return RejectReason::kBadTime;
   }
   if (format == TimeFormat::kRfc3339 || !element.is_number()) return RejectReason::kBadTime;
-  // Times beyond year 30000 or so are typos, and would overflow deadline arithmetic.
-  constexpr double kMaxAbsMillis = 1e15;
+  // Outside years 1970-9999 a time is a typo (DESIGN.md §4).
+  auto in_range = [](double millis) {
+    return millis >= static_cast<double>(kMinEventTime) &&
+           millis <= static_cast<double>(kMaxEventTime);
+  };
   double scale = format == TimeFormat::kEpochS ? 1000.0 : 1.0;
   std::int64_t whole;
   if (element.get_int64().get(whole) == simdjson::SUCCESS) {
-    if (std::abs(static_cast<double>(whole) * scale) > kMaxAbsMillis) return RejectReason::kBadTime;
+    if (!in_range(static_cast<double>(whole) * scale)) return RejectReason::kBadTime;
     return static_cast<TimeMs>(whole * static_cast<std::int64_t>(scale));
   }
   double value = element.get_double().value_unsafe();
   double millis = std::floor(value * scale + 1e-6);
-  if (!std::isfinite(millis) || std::abs(millis) > kMaxAbsMillis) return RejectReason::kBadTime;
+  if (!std::isfinite(millis) || !in_range(millis)) return RejectReason::kBadTime;
   return static_cast<TimeMs>(millis);
 }
 

@@ -25,12 +25,13 @@ enum class RejectReason {
   kMissingType,  // no non-empty string type
   kMissingTime,  // no time field
   kBadTime,      // a time that does not parse (see ParseRfc3339) or is out of range
+  kFutureTime,   // more than time.max_future after the clock at arrival (IsTooFarAhead)
   kMissingKey,   // no non-empty key and no Kafka message key
 };
 inline constexpr std::array kAllRejectReasons{
     RejectReason::kTooLarge,    RejectReason::kNotJson,     RejectReason::kNotObject,
     RejectReason::kMissingId,   RejectReason::kMissingType, RejectReason::kMissingTime,
-    RejectReason::kBadTime,     RejectReason::kMissingKey};
+    RejectReason::kBadTime,     RejectReason::kFutureTime,  RejectReason::kMissingKey};
 std::string_view RejectReasonName(RejectReason reason);  // "too_large", "not_json", ...
 
 inline constexpr std::size_t kMaxRecordBytes = 1 << 20;

@@ -5,8 +5,36 @@
 
 namespace handoff {
 
-void AppendJsonEscaped(std::string& out, std::string_view value) {
-  for (char c : value) {
+namespace {
+
+// The length of the well-formed UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0
+// when it is not one (Unicode table 3-7: no overlong forms, surrogates or > U+10FFFF).
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+  unsigned lead = byte(i), second = byte(i + 1);
+  if (in(lead, 0xC2, 0xDF)) return in(second, 0x80, 0xBF) ? 2 : 0;
+  bool second_ok = lead == 0xE0   ? in(second, 0xA0, 0xBF)
+                   : lead == 0xED ? in(second, 0x80, 0x9F)
+                   : lead == 0xF0 ? in(second, 0x90, 0xBF)
+                   : lead == 0xF4 ? in(second, 0x80, 0x8F)
+                                  : in(second, 0x80, 0xBF);
+  if (!second_ok) return 0;
+  if (in(lead, 0xE0, 0xEF)) return in(byte(i + 2), 0x80, 0xBF) ? 3 : 0;
+  if (in(lead, 0xF0, 0xF4)) {
+    return in(byte(i + 2), 0x80, 0xBF) && in(byte(i + 3), 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// JSON string escaping; `quotes` false leaves '"' and '\\' as they are.
+void AppendEscaped(std::string& out, std::string_view value, bool quotes) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (!quotes && (c == '"' || c == '\\')) {
+      out += c;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -14,15 +42,37 @@ void AppendJsonEscaped(std::string& out, std::string_view value) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
-        } else {
+        } else if (static_cast<unsigned char>(c) < 0x80) {
           out += c;
+        } else if (std::size_t n = Utf8SequenceLength(value, i); n > 0) {
+          out.append(value.substr(i, n));
+          i += n - 1;
+        } else {
+          out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER, for one bad byte
         }
     }
   }
+}
+
+}  // namespace
+
+void AppendJsonEscaped(std::string& out, std::string_view value) { AppendEscaped(out, value, true); }
+
+std::string EscapeControlBytes(std::string_view text) {
+  std::string out;
+  AppendEscaped(out, text, false);
+  return out;
+}
+
+std::string QuoteText(std::string_view text) {
+  std::string out = "\"";
+  AppendJsonEscaped(out, text);
+  out += '"';
+  return out;
 }
 
 void JsonWriter::Newline() {

@@ -47,7 +47,17 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends `value` with JSON string escaping, without quotes.
+// Appends `value` with JSON string escaping, without quotes. The result is always valid
+// UTF-8: a byte that does not belong to a well-formed sequence becomes U+FFFD.
 void AppendJsonEscaped(std::string& out, std::string_view value);
+
+// `text` in double quotes, escaped as above: how error messages and logs quote text that
+// came from outside (config values, keys, event fields), so a control byte or newline in
+// it can never forge a line.
+std::string QuoteText(std::string_view text);
+
+// `text` with control bytes escaped (\n, \u001b, ...) and bad UTF-8 as U+FFFD, quotes and
+// backslashes kept: for a whole message that already quotes what it embeds.
+std::string EscapeControlBytes(std::string_view text);
 
 }  // namespace handoff

@@ -49,7 +49,8 @@ void ReplayReport::AddLine(std::string_view line) {
   if (IsBlank(line)) return;
   ++read_;
   auto event = decoder_.Decode(RecordView{.value = line, .key = {}, .headers = {}});
-  if (!event) {
+  if (!event || (options_.now != kNoTime &&
+                 IsTooFarAhead(event->time, options_.now, options_.max_future))) {
     ++rejected_;
     return;
   }
@@ -59,6 +60,31 @@ void ReplayReport::AddLine(std::string_view line) {
     max_accepted_time_ = std::max(max_accepted_time_, time);
   }
   Record(decisions_);
+}
+
+void ReplayReport::AddBytes(std::string_view chunk) {
+  while (!chunk.empty()) {
+    std::size_t newline = chunk.find('\n');
+    std::string_view piece = chunk.substr(0, newline);
+    if (skipping_line_) {
+      // The rest of a rejected line: not read, not kept.
+    } else if (partial_line_.size() + piece.size() > kMaxRecordBytes) {
+      ++read_;
+      ++rejected_;  // too_large
+      skipping_line_ = true;
+      partial_line_.clear();
+      partial_line_.shrink_to_fit();
+    } else if (newline != std::string_view::npos && partial_line_.empty()) {
+      AddLine(piece);  // the whole line is in this chunk: no copy
+    } else {
+      partial_line_.append(piece);
+    }
+    if (newline == std::string_view::npos) return;
+    if (!partial_line_.empty()) AddLine(partial_line_);
+    partial_line_.clear();
+    skipping_line_ = false;
+    chunk.remove_prefix(newline + 1);
+  }
 }
 
 void ReplayReport::Record(const std::vector<Decision>& decisions) {
@@ -96,6 +122,8 @@ void ReplayReport::RecordJourney(const Decision& d, SlaTotals& totals) {
 }
 
 std::string ReplayReport::Finish() {
+  if (!partial_line_.empty()) AddLine(partial_line_);
+  partial_line_.clear();
   TimeMs as_of = options_.as_of != kNoTime ? options_.as_of : max_accepted_time_;
   if (as_of != kNoTime) {
     decisions_.clear();

@@ -1,6 +1,8 @@
 // `handoffd replay` without the I/O (docs/reference/timing.md "Replay", decisions-and-replay.md): feed it the lines of an
 // events file in order, then Finish() returns the report as JSON. A file is one
 // partition; blank lines are skipped uncounted; rejected lines are counted and skipped.
+// AddBytes() takes the file in chunks of any size and holds at most one record's worth
+// of it: a line over kMaxRecordBytes is counted as rejected and skipped unread.
 #pragma once
 
 #include <array>
@@ -22,6 +24,10 @@ struct ReplayOptions {
   EventFormat format;
   EngineOptions engine;  // engine.frontier_cap is set from as_of
   TimeMs as_of = kNoTime;  // kNoTime: the largest time of any accepted event
+  // --now: events more than max_future after it are rejected (future_time). kNoTime: no
+  // such check, a file is history.
+  TimeMs now = kNoTime;
+  DurationMs max_future = kHour;
   bool instances = false;  // include the `instances` list
   bool pretty = true;
 };
@@ -31,7 +37,10 @@ class ReplayReport {
   ReplayReport(SlaEngine::Slas slas, ReplayOptions options);
 
   void AddLine(std::string_view line);
-  // Sets F to as_of, applies and fires what is due, and renders the report.
+  // The next bytes of the file; lines may span chunks.
+  void AddBytes(std::string_view chunk);
+  // Takes the last line (without a newline) if any, sets F to as_of, applies and fires
+  // what is due, and renders the report.
   std::string Finish();
 
   // Counts so far, for tests and progress output.
@@ -64,6 +73,8 @@ class ReplayReport {
   SlaEngine engine_;
   std::uint64_t read_ = 0;
   std::uint64_t rejected_ = 0;
+  std::string partial_line_;     // AddBytes: the line so far, never over kMaxRecordBytes
+  bool skipping_line_ = false;  // AddBytes: inside a line already rejected as too long
   TimeMs max_accepted_time_ = kNoTime;
   std::vector<SlaTotals> totals_;
   std::vector<JourneyPlan> plans_;  // per SLA; empty buckets for a plain SLA

@@ -1,5 +1,6 @@
 #include "handlers/time.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -87,10 +88,14 @@ std::optional<TimeMs> ParseRfc3339(std::string_view s) {
 
   std::int64_t local_seconds =
       DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  return (local_seconds - offset_minutes * 60) * 1000 + millis;
+  TimeMs t = (local_seconds - offset_minutes * 60) * 1000 + millis;
+  if (t < kMinEventTime || t > kMaxEventTime) return std::nullopt;
+  return t;
 }
 
 std::string FormatRfc3339(TimeMs t) {
+  constexpr TimeMs kYear0 = -62167219200000;  // 0000-01-01T00:00:00Z
+  t = std::clamp(t, kYear0, kMaxEventTime);
   std::int64_t days = t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
   std::int64_t in_day = t - days * kDay;
   date::year_month_day ymd{date::sys_days{date::days{days}}};

@@ -13,6 +13,18 @@
 namespace handoff {
 namespace {
 
+// A frontier moves only with accepted event times and the wall clock, so one more than
+// time.max_future ahead of the clock was moved by an event from the future that a build
+// before the future_time check accepted (docs/durability.md, "A frontier from the future").
+Status FrontierFromTheFuture(const SlaEngine& engine, DurationMs max_future, TimeMs now) {
+  if (engine.frontier() == kNoTime || !IsTooFarAhead(engine.frontier(), now, max_future)) {
+    return Status();
+  }
+  return Error{"frontier " + FormatRfc3339(engine.frontier()) +
+               " is more than time.max_future (" + FormatDuration(max_future) +
+               ") ahead of the clock (" + FormatRfc3339(now) + "); an event from the future moved it"};
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 DurationMs MsSince(SteadyClock::time_point start) {
@@ -158,6 +170,9 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPart
   const std::int32_t partition = restored.partition;
   applied_.erase(partition);
   Status usable = restored.error ? Status(std::move(*restored.error)) : Status();
+  if (usable && restored.engine) {
+    usable = FrontierFromTheFuture(*restored.engine, host_.config().time.max_future, clock_.Now());
+  }
   if (usable && restored.engine) {
     usable = host_.Install(partition, std::move(*restored.engine), restored.basis,
                            restored.dropped_open);

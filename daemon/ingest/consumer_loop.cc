@@ -123,6 +123,7 @@ void ConsumerLoop::Loop() {
     // Rebalance, error and statistics callbacks run inside this call.
     ssize_t n = rd_kafka_consume_batch_queue(queue_, kConsumeTimeoutMs, messages.data(),
                                              messages.size());
+    arrival_ = clock_.Now();
     for (ssize_t i = 0; i < n; ++i) {
       Handle(messages[i]);
       rd_kafka_message_destroy(messages[i]);
@@ -177,10 +178,12 @@ void ConsumerLoop::Handle(const rd_kafka_message_t* message) {
   }
 
   auto decoded = decoder_.Decode(record_);
-  if (decoded) {
-    next_.events.emplace_back(message->partition, std::move(decoded).value());
-  } else {
+  if (!decoded) {
     Reject(message, topic, decoded.error());
+  } else if (IsTooFarAhead(decoded->time, arrival_, config_->time.max_future)) {
+    Reject(message, topic, RejectReason::kFutureTime);  // a broken producer clock
+  } else {
+    next_.events.emplace_back(message->partition, std::move(decoded).value());
   }
   ++next_.consumed[static_cast<std::size_t>(topic)];
   next_.offsets[{topic, message->partition}] = message->offset + 1;
@@ -365,7 +368,16 @@ void ConsumerLoop::CloseConsumer() {
   } else {
     auto deadline = std::chrono::steady_clock::now() + kCloseTimeout;
     while (!rd_kafka_consumer_closed(consumer_) && std::chrono::steady_clock::now() < deadline) {
-      rd_kafka_queue_poll_callback(close_queue, kConsumeTimeoutMs);
+      // Closing forwards the consumer queue to close_queue, with the records and
+      // partition-EOF events already fetched and those still arriving until the
+      // revocation unassigns. rd_kafka_queue_poll_callback cannot serve those
+      // (librdkafka 2.0.2 aborts: "rd_kafka_q_serve: assert: res != RD_KAFKA_OP_RES_PASS");
+      // rd_kafka_consume_queue runs the callbacks (the revocation) and hands them back.
+      // They are dropped unread: their offsets were never stored, so the partition's next
+      // owner reads them again from the committed offset.
+      if (rd_kafka_message_t* unread = rd_kafka_consume_queue(close_queue, kConsumeTimeoutMs)) {
+        rd_kafka_message_destroy(unread);
+      }
     }
     if (!rd_kafka_consumer_closed(consumer_)) {
       LogWarn("left the consumer group without a clean close: no broker answered",

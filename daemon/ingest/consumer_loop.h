@@ -78,6 +78,7 @@ class ConsumerLoop {
   // ---- consumer-thread state
   WatermarkTracker tracker_;
   EventDecoder decoder_;
+  TimeMs arrival_ = 0;  // the wall clock when the records being handled were read
   RecordView record_;  // reused: its header vector keeps its capacity
   Batch next_;
   std::array<LogRateLimiter, kAllRejectReasons.size()> reject_log_;  // one per reason

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "daemon/host/logger.h"
+#include "daemon/host/rate_limited_log.h"
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
 
@@ -98,11 +99,20 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   BasicAuth auth;
+  LogRateLimiter auth_failure_log{10 * kSecond};  // steady ms
   std::optional<ssl::context> tls;
-  // bcrypt checks and response rendering (serializing, gzip) run here, off the loop.
+  // Response rendering (serializing, gzip) runs here, off the loop.
   std::unique_ptr<asio::thread_pool> worker;
+  // bcrypt checks run here: a password-guessing flood keeps this thread busy, never the
+  // one that renders scrapes.
+  std::unique_ptr<asio::thread_pool> auth_worker;
   std::size_t pending_auth = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+  struct Client {
+    std::size_t connections = 0;
+    std::size_t pending_auth = 0;
+  };
+  std::unordered_map<std::string, Client> clients;  // by remote address, while connected
   std::uint64_t next_connection = 0;
   bool stopped = false;
 };
@@ -117,9 +127,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(std::shared_ptr<HttpServer::State> server, std::uint64_t id, Stream stream)
-      : server_(std::move(server)), id_(id), stream_(std::move(stream)) {}
-  ~Session() override { server_->connections.erase(id_); }
+  Session(std::shared_ptr<HttpServer::State> server, std::uint64_t id, std::string client,
+          bool probes_only, Stream stream)
+      : server_(std::move(server)),
+        id_(id),
+        client_(std::move(client)),
+        probes_only_(probes_only),
+        stream_(std::move(stream)) {}
+  ~Session() override {
+    server_->connections.erase(id_);
+    auto it = server_->clients.find(client_);
+    if (it != server_->clients.end() && --it->second.connections == 0) server_->clients.erase(it);
+  }
 
   void Start() {
     if constexpr (kTls) {
@@ -148,12 +167,27 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     parser_.emplace();
     parser_->header_limit(options.max_header_bytes);
     parser_->body_limit(options.max_body_bytes);
-    // One deadline for the whole request: dribbling bytes does not extend it.
-    Lowest().expires_after(options.read_timeout);
+    // A short deadline for the head, idle time included: dribbling bytes does not extend it.
+    Lowest().expires_after(options.head_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHead(ec);
+                            });
+  }
+
+  void OnHead(beast::error_code ec) {
+    if (ec || parser_->is_done()) return OnRead(ec);
+    Lowest().expires_after(server_->options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->OnRead(ec);
                      });
+  }
+
+  // The paths a reserved connection serves: what Prometheus and probes need.
+  static bool IsProbe(std::string_view target) {
+    std::string_view path = target.substr(0, target.find('?'));
+    return path == "/metrics" || path == "/-/healthy" || path == "/-/ready";
   }
 
   void OnRead(beast::error_code ec) {
@@ -174,11 +208,19 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return Reply(Plain(431, "Too many request header fields\n"), true);
     }
     gzip_ = AcceptsGzip(View(request[http::field::accept_encoding]));
+    if (probes_only_ && !IsProbe(View(request.target()))) {
+      return Reply(Plain(503, "Too many connections\n"), true);
+    }
 
     BasicAuth& auth = server_->auth;
     if (auth.enabled()) {
-      auto credentials = BasicAuth::Parse(View(request[http::field::authorization]));
-      if (!credentials) return Reply(Unauthorized(), false);
+      std::string_view header = View(request[http::field::authorization]);
+      auto credentials = BasicAuth::Parse(header);
+      if (!credentials) {
+        // No header is how a browser asks for the login prompt; a bad one is a failure.
+        if (header.empty()) return Reply(Unauthorized(), false);
+        return RefuseCredentials("malformed Authorization header");
+      }
       if (!auth.Cached(*credentials, SteadyMs())) return VerifyThenDispatch(std::move(*credentials));
     }
     Dispatch();
@@ -189,11 +231,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // guesser, not the engine.
   void VerifyThenDispatch(BasicAuth::Credentials credentials) {
     HttpServer::State& server = *server_;
-    if (server.pending_auth >= server.options.max_pending_auth) {
+    HttpServer::State::Client& client = server.clients[client_];
+    if (server.pending_auth >= server.options.max_pending_auth ||
+        client.pending_auth >= server.options.max_pending_auth_per_client) {
       return Reply(Plain(503, "Too many authentication attempts in flight\n"), true);
     }
     ++server.pending_auth;
-    asio::post(*server.worker, [self = this->shared_from_this(),
+    ++client.pending_auth;
+    asio::post(*server.auth_worker, [self = this->shared_from_this(),
                                      credentials = std::move(credentials)]() mutable {
       bool ok = false;
       try {
@@ -205,12 +250,29 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       asio::post(io, [self = std::move(self), credentials = std::move(credentials), ok] {
         HttpServer::State& server = *self->server_;
         --server.pending_auth;
+        --server.clients[self->client_].pending_auth;
         if (server.stopped) return self->Close();
-        if (!ok) return self->Reply(Unauthorized(), false);
+        if (!ok) return self->RefuseCredentials("wrong user or password");
         server.auth.Remember(credentials, SteadyMs());
         self->Dispatch();
       });
     });
+  }
+
+  // A failed login: counted (handoff_http_auth_failures_total), logged at most once per
+  // 10 s with how many were held back, and answered 401.
+  void RefuseCredentials(std::string_view why) {
+    HttpServer::State& server = *server_;
+    if (server.options.on_auth_failure) server.options.on_auth_failure();
+    if (auto suppressed = server.auth_failure_log.Allow(SteadyMs())) {
+      beast::error_code ec;
+      tcp::endpoint client = Lowest().socket().remote_endpoint(ec);
+      LogWarn("http authentication failed",
+              {{"reason", std::string(why)},
+               {"client", ec ? std::string("unknown") : FormatEndpoint(client)},
+               {"suppressed", std::to_string(*suppressed)}});
+    }
+    Reply(Unauthorized(), false);
   }
 
   void Dispatch() {
@@ -283,6 +345,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   std::shared_ptr<HttpServer::State> server_;
   std::uint64_t id_;
+  std::string client_;  // the remote address
+  bool probes_only_;    // admitted into the reserve
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -332,18 +396,29 @@ void HttpServer::State::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (connections.size() >= options.max_connections) {
+  beast::error_code peer_ec;
+  std::string client = socket.remote_endpoint(peer_ec).address().to_string();
+  auto known = clients.find(client);
+  std::size_t client_connections = known == clients.end() ? 0 : known->second.connections;
+  if (connections.size() >= options.max_connections ||
+      client_connections >= options.max_connections_per_client) {
     RejectBusy(std::move(socket));
   } else {
     std::uint64_t id = next_connection++;
+    ++clients[client].connections;
+    bool probes_only = connections.size() + std::min(options.reserved_connections,
+                                                     options.max_connections) >=
+                       options.max_connections;
     if (tls) {
       auto session = std::make_shared<TlsSession>(
-          shared_from_this(), id, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls));
+          shared_from_this(), id, std::move(client), probes_only,
+          beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls));
       connections[id] = session;
       session->Start();
     } else {
-      auto session =
-          std::make_shared<PlainSession>(shared_from_this(), id, beast::tcp_stream(std::move(socket)));
+      auto session = std::make_shared<PlainSession>(shared_from_this(), id, std::move(client),
+                                                    probes_only,
+                                                    beast::tcp_stream(std::move(socket)));
       connections[id] = session;
       session->Start();
     }
@@ -372,6 +447,7 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler 
 HttpServer::~HttpServer() {
   Stop();
   if (state_->worker) state_->worker->join();
+  if (state_->auth_worker) state_->auth_worker->join();
 }
 
 Result<std::string> HttpServer::Start() {
@@ -387,6 +463,11 @@ Result<std::string> HttpServer::Start() {
                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                            ssl::context::no_tlsv1_1,
                        ec);
+    // TLS 1.2: forward-secret (ECDHE) AEAD suites only. TLS 1.3's suites all are.
+    SSL_CTX_set_cipher_list(s.tls->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
     s.tls->use_certificate_chain_file(options.tls_cert_file, ec);
     if (ec) return Error{"web.tls_cert_file " + options.tls_cert_file + ": " + ec.message()};
     s.tls->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
@@ -394,6 +475,8 @@ Result<std::string> HttpServer::Start() {
   }
   s.worker = std::make_unique<asio::thread_pool>(1);
   asio::post(*s.worker, [] { NameThisThread("handoff-http"); });
+  s.auth_worker = std::make_unique<asio::thread_pool>(1);
+  asio::post(*s.auth_worker, [] { NameThisThread("handoff-auth"); });
 
   auto host_port = SplitHostPort(options.listen_address);
   if (!host_port) {
@@ -443,6 +526,7 @@ void HttpServer::Stop() {
     if (auto connection = weak.lock()) connection->Close();
   }
   if (s.worker) s.worker->stop();
+  if (s.auth_worker) s.auth_worker->stop();
 }
 
 std::size_t HttpServer::connections() const { return state_->connections.size(); }

@@ -47,15 +47,25 @@ struct HttpServerOptions {
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash; empty: no auth
 
   std::size_t max_connections = 64;      // more are answered 503 and closed
+  // Of max_connections, the last ones only serve /metrics, /-/healthy and /-/ready (other
+  // requests on them get 503), so the probes still get in while clients hold the rest.
+  std::size_t reserved_connections = 8;
+  std::size_t max_connections_per_client = 16;  // per remote address; more get 503
   std::uint32_t max_header_bytes = 8192; // request line + headers; else 431
   std::size_t max_header_fields = 64;    // else 431
   std::uint64_t max_body_bytes = 4096;   // else 413
-  // From waiting for a request (keep-alive idle included) to having all of it; a client
-  // that dribbles bytes is cut off here, whatever its pace.
+  // From waiting for a request (keep-alive idle included) to having its head; a client
+  // that holds a connection without sending one is cut off here, whatever its pace.
+  std::chrono::milliseconds head_timeout{3'000};
+  // From the head to the whole body; dribbling bytes does not extend it.
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds write_timeout{30'000};  // a whole response
-  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  std::chrono::milliseconds tls_handshake_timeout{3'000};
   std::size_t max_pending_auth = 8;      // bcrypt checks queued for the worker; else 503
+  std::size_t max_pending_auth_per_client = 2;  // of those, per remote address; else 503
+  // Called on the engine thread for each failed login (wrong credentials or a malformed
+  // Authorization header; not for a request without one).
+  std::function<void()> on_auth_failure;
 };
 
 class HttpServer {

@@ -12,6 +12,12 @@ HttpServer::Handler HandlerOf(Api& api, HttpStack::Around around) {
   };
 }
 
+// Failed logins count in Metrics (handoff_http_auth_failures_total).
+HttpServerOptions CountingAuthFailures(HttpServerOptions options, Metrics& metrics) {
+  options.on_auth_failure = [&metrics] { metrics.RecordAuthFailure(); };
+  return options;
+}
+
 }  // namespace
 
 HttpStack::HttpStack(boost::asio::io_context& io, EngineHost& host, TimeMs start_time,
@@ -20,7 +26,8 @@ HttpStack::HttpStack(boost::asio::io_context& io, EngineHost& host, TimeMs start
     : metrics(host, start_time),
       timeline(TimelineLimits{.retention = host.config().time.retention}),
       api(host, metrics, timeline, std::move(api_options)),
-      server(io, std::move(server_options), HandlerOf(api, std::move(around))) {
+      server(io, CountingAuthFailures(std::move(server_options), metrics),
+             HandlerOf(api, std::move(around))) {
   host.AddSink(&metrics);
   host.AddSink(&timeline);
 }

@@ -113,6 +113,7 @@ struct Metrics::Series {
   prom::Gauge* reload_timestamp = nullptr;
   prom::Gauge* checkpoint_timestamp = nullptr;
   prom::Histogram* checkpoint_duration = nullptr;
+  prom::Counter* auth_failures = nullptr;
 };
 
 Metrics::Metrics(const EngineHost& host, TimeMs start_time)
@@ -168,6 +169,10 @@ Metrics::Metrics(const EngineHost& host, TimeMs start_time)
                                       .Help("Time to write a checkpoint.")
                                       .Register(r)
                                       .Add({}, kCheckpointBuckets);
+  series_->auth_failures =
+      &counter("handoff_http_auth_failures_total",
+               "HTTP requests refused for wrong credentials or a malformed Authorization header.")
+           .Add({});
   RecordReload(true, start_time);
 }
 
@@ -305,6 +310,8 @@ void Metrics::RecordCheckpoint(DurationMs duration, TimeMs now) {
   series_->checkpoint_timestamp->Set(Seconds(now));
   series_->checkpoint_duration->Observe(Seconds(duration));
 }
+
+void Metrics::RecordAuthFailure() { series_->auth_failures->Increment(); }
 
 std::string Metrics::Scrape() { return ScrapeLater()(); }
 

@@ -59,6 +59,8 @@ class Metrics final : public DecisionSink {
   // series for an SLA whose labels, target or thresholds changed; the rest keep counting.
   void OnReconfigured();
   void RecordCheckpoint(DurationMs duration, TimeMs now);
+  // A failed HTTP login (HttpServerOptions::on_auth_failure).
+  void RecordAuthFailure();
 
  private:
   struct Series;  // prometheus-cpp objects, kept out of this header

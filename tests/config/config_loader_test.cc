@@ -304,6 +304,63 @@ TEST(ConfigLoader, ChecksTimeDurations) {
                        "test.yaml", NoEnv());
   ASSERT_TRUE(ok.ok()) << Dump(ok.error());
   EXPECT_EQ(ok->time.lateness, 0);
+  EXPECT_TRUE(ok->warnings.empty()) << Dump(ok->warnings);
+}
+
+TEST(ConfigLoader, ReadsMaxFuture) {
+  auto defaults = LoadConfigString(kMinimalConfig, "test.yaml", NoEnv());
+  ASSERT_TRUE(defaults.ok()) << Dump(defaults.error());
+  EXPECT_EQ(defaults->time.max_future, kHour);
+  auto set = LoadConfigString(WithSection("time:\n  max_future: 10m\n"), "test.yaml", NoEnv());
+  ASSERT_TRUE(set.ok()) << Dump(set.error());
+  EXPECT_EQ(set->time.max_future, 10 * kMinute);
+  ExpectOnlyError(WithSection("time:\n  max_future: soon\n"), 16, 15, "time.max_future",
+                  "bad duration \"soon\"");
+}
+
+// Durations over 100 years are config errors: `target: 9223372036854s` once loaded and
+// gave a deadline in year -25403.
+TEST(ConfigLoader, DurationsOverAHundredYearsAreErrors) {
+  ExpectOnlyError(Edit("target: 2h", "target: 9223372036854s"), 14, 13, "slas[0].target",
+                  "must be at most 100 years (36525d), got \"9223372036854s\"");
+  ExpectOnlyError(WithSection("time:\n  retention: 36526d\n"), 16, 14, "time.retention",
+                  "must be at most 100 years");
+  auto ok = LoadConfigString(Edit("target: 2h", "target: 36525d"), "test.yaml", NoEnv());
+  ASSERT_TRUE(ok.ok()) << Dump(ok.error());
+}
+
+// retention or dedupe_window shorter than lateness loads, with a warning that says what
+// follows, at the value's position.
+TEST(ConfigLoader, WarnsWhenMemoryIsShorterThanLateness) {
+  auto result = LoadConfigString(
+      WithSection("time:\n  lateness: 1m\n  dedupe_window: 0s\n  retention: 30s\n"),
+      "test.yaml", NoEnv());
+  ASSERT_TRUE(result.ok()) << Dump(result.error());
+  const ConfigErrors& warnings = result->warnings;
+  ASSERT_EQ(warnings.size(), 2u) << Dump(warnings);
+  EXPECT_EQ(warnings[0].ToString(),
+            "test.yaml:17:18: time.dedupe_window: dedupe_window (0s) is shorter than lateness "
+            "(1m): an event id is forgotten while events may still arrive late, so a "
+            "redelivered event can be applied twice");
+  EXPECT_EQ(warnings[1].line, 18);
+  EXPECT_EQ(warnings[1].key, "time.retention");
+  EXPECT_NE(warnings[1].message.find("a late stop is ignored as a stray"), std::string::npos);
+}
+
+// Untrusted text in an error (a value, a key) never carries a raw control byte, newline
+// or invalid UTF-8 out: it could forge a line in a terminal or a log.
+TEST(ConfigLoader, ErrorsEscapeControlBytesInValuesAndKeys) {
+  ConfigErrors errors = ErrorsOf(WithSection(
+      "time:\n  lateness: \"5s\\ntest.yaml:1:1: fake\\e[31m\"\n  \"bad\\rkey\\xff\": 1\n"));
+  ASSERT_EQ(errors.size(), 2u) << Dump(errors);
+  EXPECT_EQ(errors[0].ToString(),
+            "test.yaml:16:13: time.lateness: bad duration \"5s\\ntest.yaml:1:1: fake\\u001b[31m\" "
+            "(use e.g. 90s, 15m, 2h, 1h30m, 3d)");
+  EXPECT_EQ(errors[1].key, "time.bad\\rkey\xc3\xbf");  // "\\xff" in YAML is U+00FF
+  for (const ConfigError& e : errors) {
+    std::string text = e.ToString();
+    EXPECT_EQ(text.find_first_of("\n\r\x1b\xff"), std::string::npos) << text;
+  }
 }
 
 TEST(ConfigLoader, RejectsEmptyCheckpointDir) {

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -78,6 +80,7 @@ ReplayArgs ArgsFor(const fs::path& dir) {
   ReplayArgs args{.config = config.string(),
                   .input = (dir / "events.jsonl").string(),
                   .as_of = {},
+                  .now = {},
                   .output = {},
                   .instances = false};
   std::istringstream words(ReadFile(dir / "args.txt"));
@@ -138,6 +141,60 @@ TEST(ReplayCommand, WritesReportToOutputFile) {
   EXPECT_TRUE(out.str().empty());
   EXPECT_NE(ReadFile(args.output).find(R"("late": 3)"), std::string::npos);
   fs::remove(args.output);
+}
+
+// --now: an event more than time.max_future (1h by default) after it is rejected; the
+// rest of the file replays as without the event. Without --now, nothing is checked.
+TEST(ReplayCommand, NowRejectsEventsFromTheFuture) {
+  fs::path dir = fs::path(HANDOFF_SHARED_DIR) / "replay-examples" / "met_exactly_at_deadline";
+  ReplayArgs args = ArgsFor(dir);
+  fs::path input = fs::temp_directory_path() / "handoff-replay-future.jsonl";
+  {
+    std::ofstream file(input);
+    file << ReadFile(args.input)
+         << R"({"specversion":"1.0","id":"poison","source":"/x","type":"other",)"
+         << R"("time":"9999-12-31T00:00:00Z","subject":"order-x"})" << "\n";
+  }
+  args.input = input.string();
+  std::ostringstream history, checked, err;
+  ASSERT_EQ(ReplayCommand(args, history, err), kExitOk) << err.str();
+  EXPECT_NE(history.str().find(R"("rejected": 0)"), std::string::npos) << history.str();
+  args.now = "2026-12-03T10:00:00Z";
+  ASSERT_EQ(ReplayCommand(args, checked, err), kExitOk) << err.str();
+  EXPECT_NE(checked.str().find(R"("rejected": 1)"), std::string::npos) << checked.str();
+  EXPECT_EQ(checked.str().find("9999"), std::string::npos) << checked.str();
+  args.now = "soon\n";
+  EXPECT_EQ(ReplayCommand(args, checked, err), kExitUsage);
+  EXPECT_NE(err.str().find(R"(--now: "soon\n" is not an RFC 3339 time)"), std::string::npos)
+      << err.str();
+  fs::remove(input);
+}
+
+long MaxRssKiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// A line far over 1 MiB (here 256 MiB of zero bytes, as from /dev/zero) is one rejected
+// record, read through in chunks: memory does not grow with it.
+TEST(ReplayCommand, OverLongLineIsRejectedWithBoundedMemory) {
+  fs::path dir = fs::path(HANDOFF_SHARED_DIR) / "replay-examples" / "met_exactly_at_deadline";
+  ReplayArgs args = ArgsFor(dir);
+  fs::path input = fs::temp_directory_path() / "handoff-replay-zeros.jsonl";
+  std::string events = ReadFile(args.input);
+  {
+    std::ofstream file(input, std::ios::binary);
+    file << events;
+  }
+  fs::resize_file(input, events.size() + (std::uintmax_t{256} << 20));  // sparse zeros
+  args.input = input.string();
+  long before = MaxRssKiB();
+  std::ostringstream out, err;
+  ASSERT_EQ(ReplayCommand(args, out, err), kExitOk) << err.str();
+  EXPECT_LT(MaxRssKiB() - before, 64 * 1024) << "KiB";
+  EXPECT_NE(out.str().find(R"("rejected": 1)"), std::string::npos) << out.str();
+  fs::remove(input);
 }
 
 }  // namespace

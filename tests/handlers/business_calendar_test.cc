@@ -110,6 +110,19 @@ TEST(BusinessCalendar, CalendarWeekendReplayExample) {
 
 // ---- basics ---------------------------------------------------------------------------
 
+// Deadline arithmetic saturates: a deadline past the end of time is kEndOfTime, never a
+// wrapped instant in the past; and a far deadline prints as year 9999, not as the year
+// -25403 `target: 9223372036854s` once gave.
+TEST(Calendar, AddingHugeWorkSaturatesInsteadOfWrapping) {
+  const TimeMs start = T("2026-11-27T10:00:00Z");
+  const auto& always = *AlwaysOpenCalendar::Shared();
+  EXPECT_EQ(FormatRfc3339(always.AddWorkingTime(start, 9223372036854 * kSecond)),
+            "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(always.AddWorkingTime(start, kEndOfTime), kEndOfTime);
+  EXPECT_EQ(always.AddWorkingTime(start, kEndOfTime - 1), kEndOfTime);
+  EXPECT_EQ(always.AddWorkingTime(start, kMaxConfigDuration), start + kMaxConfigDuration);
+}
+
 TEST(BusinessCalendar, ZeroWorkReturnsStartEvenOutsideHours) {
   auto cal = Make(BerlinOffice());
   ASSERT_TRUE(cal);

@@ -109,6 +109,32 @@ TEST(EventDecoder, DecodesMappedJsonWithEpochTimes) {
   EXPECT_EQ(text->time, 1795773600500);
 }
 
+// DESIGN.md §4: epoch times outside the years 1970-9999 are bad times, whether numbers or
+// text, and huge ones never overflow on the way.
+TEST(EventDecoder, EpochTimesOutsideYears1970To9999AreBadTimes) {
+  EventFormat format;
+  format.format = PayloadFormat::kJson;
+  format.key_pointer = "/key";
+  auto decode = [&](TimeFormat time_format, std::string_view time) {
+    format.time_format = time_format;
+    return DecodeValue(R"({"id":"x","type":"k","key":"o","time":)" + std::string(time) + "}", {},
+                       format);
+  };
+  for (TimeFormat f : {TimeFormat::kEpochMs, TimeFormat::kEpochS}) {
+    for (const char* bad : {"-1", "\"-1\"", "-0.5", "1e300", "9223372036854775807",
+                            "\"9223372036854775807\"", "1e20"}) {
+      auto event = decode(f, bad);
+      ASSERT_FALSE(event) << bad;
+      EXPECT_EQ(event.error(), RejectReason::kBadTime) << bad;
+    }
+    EXPECT_EQ(decode(f, "0")->time, 0);
+  }
+  EXPECT_FALSE(decode(TimeFormat::kEpochMs, "253402300800000"));
+  EXPECT_EQ(decode(TimeFormat::kEpochMs, "253402300799999")->time, kMaxEventTime);
+  EXPECT_FALSE(decode(TimeFormat::kEpochS, "\"253402300800\""));
+  EXPECT_EQ(decode(TimeFormat::kEpochS, "\"253402300799.999\"")->time, kMaxEventTime);
+}
+
 // A mapped-JSON format whose id is "/id" and whose key falls back to the Kafka key, with
 // the given attribute pointers: the pointer tests below only vary the attributes.
 EventFormat AttributeFormat(std::vector<std::string> pointers) {
@@ -301,6 +327,11 @@ TEST(EventDecoder, EveryRejectionHasItsReason) {
       {"feb 30", R"({"id":"1","type":"t","time":"2026-02-30T10:00:00Z","subject":"o"})",
        RejectReason::kBadTime},
       {"numeric rfc3339", R"({"id":"1","type":"t","time":1795773600,"subject":"o"})",
+       RejectReason::kBadTime},
+      {"year 1969", R"({"id":"1","type":"t","time":"1969-12-31T23:59:59Z","subject":"o"})",
+       RejectReason::kBadTime},
+      {"year 10000 after the offset",
+       R"({"id":"1","type":"t","time":"9999-12-31T23:59:59-23:59","subject":"o"})",
        RejectReason::kBadTime},
       {"no key", R"({"id":"1","type":"t","time":"2026-11-27T10:00:00Z"})",
        RejectReason::kMissingKey},

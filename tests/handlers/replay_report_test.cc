@@ -75,5 +75,71 @@ TEST(ReplayReport, EveryConfiguredSlaAppearsWithZerosAndNullPercentiles) {
   EXPECT_EQ(report.find("instances"), std::string::npos);
 }
 
+std::string EventsLine(std::string_view report) {
+  auto begin = report.find(R"("events":)");
+  return std::string(report.substr(begin, report.find('}', begin) - begin + 1));
+}
+
+// The file in chunks of every size gives the report the lines give, including a last
+// line without a newline.
+TEST(ReplayReport, BytesInAnyChunkingReadLikeLines) {
+  std::string file = std::string(kStart) + "\n\nnot json\r\n" + kStop;
+  ReplayReport by_line(Slas({AcceptSla(kHour)}), Options());
+  for (std::string_view line : {std::string_view(kStart), std::string_view(""),
+                                std::string_view("not json\r"), std::string_view(kStop)}) {
+    by_line.AddLine(line);
+  }
+  const std::string expected = by_line.Finish();
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, file.size()}) {
+    ReplayReport replay(Slas({AcceptSla(kHour)}), Options());
+    for (std::size_t at = 0; at < file.size(); at += chunk) {
+      replay.AddBytes(std::string_view(file).substr(at, chunk));
+    }
+    EXPECT_EQ(replay.Finish(), expected) << "chunks of " << chunk;
+  }
+}
+
+// A line over 1 MiB is one rejected record, skipped without being kept: the lines around
+// it still count, and a line with no newline at all (/dev/zero) never grows a buffer.
+TEST(ReplayReport, OverLongLineIsRejectedUnreadAndTheRestStillCounts) {
+  ReplayReport replay(Slas({AcceptSla(kHour)}), Options());
+  replay.AddBytes(std::string(kStart) + "\n");
+  const std::string chunk(64 * 1024, '\0');
+  for (int i = 0; i < 64; ++i) replay.AddBytes(chunk);  // 4 MiB, no newline
+  replay.AddBytes("\n" + std::string(kStop) + "\n");
+  replay.AddBytes(std::string(kMaxRecordBytes + 1, 'x'));
+  EXPECT_EQ(replay.read(), 4u);
+  EXPECT_EQ(replay.rejected(), 2u);
+  EXPECT_EQ(EventsLine(replay.Finish()),
+            R"("events":{"read":4,"applied":2,"rejected":2,"duplicate":0,"late":0,)"
+            R"("ignored":0,"pending":0})");
+}
+
+// --now: an event more than max_future ahead of it is rejected (future_time) and never
+// moves the frontier; without --now a file is history and nothing is checked.
+TEST(ReplayReport, NowRejectsEventsTooFarAheadOfIt) {
+  const std::string poisoned =
+      R"({"id":"9","type":"other","time":"9999-12-31T00:00:00Z","subject":"p"})";
+  ReplayOptions options = Options();
+  options.now = *ParseRfc3339("2026-11-27T10:45:00Z");
+  options.max_future = 10 * kMinute;
+  ReplayReport checked(Slas({AcceptSla(kHour)}), options);
+  checked.AddLine(kStart);
+  checked.AddLine(poisoned);
+  checked.AddLine(kStop);  // 10:30, within max_future of now
+  std::string report = checked.Finish();
+  EXPECT_EQ(EventsLine(report),
+            R"("events":{"read":3,"applied":2,"rejected":1,"duplicate":0,"late":0,)"
+            R"("ignored":0,"pending":0})");
+  EXPECT_NE(report.find(R"("as_of":"2026-11-27T10:30:00Z")"), std::string::npos) << report;
+  EXPECT_NE(report.find(R"("met":1,"breached":0)"), std::string::npos) << report;
+
+  ReplayReport history(Slas({AcceptSla(kHour)}), Options());
+  history.AddLine(kStart);
+  history.AddLine(poisoned);
+  history.AddLine(kStop);
+  EXPECT_EQ(history.rejected(), 0u);
+}
+
 }  // namespace
 }  // namespace handoff

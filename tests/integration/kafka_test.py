@@ -105,6 +105,28 @@ class KafkaIngestionTest(MockKafkaTestCase):
         self.assertIn("handoff-original-offset=", dead)
         self.assertTrue(dead.startswith("order-1 ") and dead.endswith("this is not json"), dead)
 
+    def test_event_from_the_future_is_rejected_and_never_moves_the_frontier(self):
+        # Issue 15: one event dated 9999 moved the partition's frontier to year 9999 and
+        # breached every open SLA. Now it is rejected (future_time) against the wall clock
+        # at arrival, counted and dead-lettered.
+        d = self.handoffd("d", target="1h")
+        wait_for(d.ready, 20, "ready")
+        ops = {"from": "sales", "to": "operations"}
+        self.kafka.produce("handoffs", [
+            "order-1|" + cloud_event("e1", "handoff.requested", "order-1", now_rfc3339(), **ops),
+            "order-1|" + cloud_event("e2", "order.note", "order-1", "9999-12-31T00:00:00Z"),
+            "order-1|" + cloud_event("e3", "order.note", "order-1", "2030-01-01T00:00:00Z"),
+        ], partition=0)
+        wait_for(lambda: d.metric("handoff_events_consumed_total") == 3, 20, "3 records consumed")
+        self.assertEqual(d.metric("handoff_events_rejected_total", reason="future_time"), 2)
+        wait_for(lambda: d.metric("handoff_sla_started_total") == 1, 20, "the handoff started")
+        time.sleep(2)  # lateness and idle_timeout are 1 s: a moved frontier would show
+        self.assertEqual(d.metric("handoff_sla_breached_total"), 0)
+        self.assertEqual(d.metric("handoff_sla_max_overdue_seconds"), 0)
+        dead = wait_for(lambda: self.kafka.consume("handoff.rejected", "%h\n").strip(),
+                        20, "the dead letters")
+        self.assertEqual(dead.count("handoff-reject-reason=future_time"), 2, dead)
+
     def test_broker_outage_is_survived_without_losing_events_and_shows_in_ready(self):
         # A long target: this test is about every record arriving once, not about timing.
         d = self.handoffd("d", target="1h")
@@ -155,6 +177,29 @@ class KafkaIngestionTest(MockKafkaTestCase):
             self.fail("handoffd still running 30 s after SIGTERM:\n" + d.log()[-3000:])
         self.assertLess(time.monotonic() - stop_start, 20, "shutdown took too long")
         self.assertEqual(d.proc.returncode, 0, d.log()[-2000:])
+        self.assertIn("msg=stopped exit_code=0", d.log())
+
+    def test_stop_while_records_are_in_flight_exits_cleanly(self):
+        # Issue 15: SIGTERM with fetched records still queued in librdkafka aborted in
+        # rd_kafka_q_serve ("assert: res != RD_KAFKA_OP_RES_PASS"): leaving the group
+        # forwards the consumer queue, fetched records and partition-EOF events included,
+        # to the close queue, and rd_kafka_queue_poll_callback cannot serve those. Here
+        # the engine is the bottleneck (every record starts 40 SLAs) and the backlog is
+        # larger than the mailbox, so records are certain to be queued at the stop.
+        config_path = os.path.join(self.workdir, "d.yaml")
+        write_config(config_path, self.kafka.brokers, os.path.join(self.workdir, "d-ckpt"),
+                     slas=[(f"accept_{i}", "1h") for i in range(40)],
+                     topics=("orders", "handoffs"), properties=QUICK_RECONNECT)
+        for topic in ("orders", "handoffs"):
+            self.kafka.produce(topic, self.orders(0, 60000, types=("handoff.requested",)))
+        d = Handoffd(self.procs, self.workdir, "d", config_path)
+        wait_for(lambda: d.metric("handoff_events_consumed_total") > 0, 30, "consuming")
+        d.proc.send_signal(signal.SIGTERM)
+        try:
+            d.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("handoffd still running 30 s after SIGTERM:\n" + d.log()[-3000:])
+        self.assertEqual(d.proc.returncode, 0, d.log()[-3000:])
         self.assertIn("msg=stopped exit_code=0", d.log())
 
     def test_live_frontier_breaches_while_no_events_arrive(self):

@@ -246,6 +246,37 @@ TEST_F(CheckpointerTest, InstallsAPartitionRestoredByAnotherThread) {
   EXPECT_EQ(host_.partitions().at(4).engine.pending(), 0u);
 }
 
+// A checkpoint an older build wrote after accepting an event dated 9999: its frontier is
+// years ahead of the clock. Restoring it would breach every SLA of the partition again;
+// it is refused and the partition starts empty (docs/durability.md).
+TEST_F(CheckpointerTest, ACheckpointWithAFrontierFromTheFutureIsRefused) {
+  auto checkpointer = Make(nullptr);
+  host_.Assign(4);
+  host_.Offer(4, Requested("e1", clock_.Now(), "o1"), clock_.Now());
+  host_.Offer(4, Ev("poison", "order.note", T("9999-12-31T00:00:00Z"), "o2"), clock_.Now());
+  checkpointer->RecordApplied(4, "orders", 7);
+  ASSERT_EQ(checkpointer->SaveNow({4}, 5 * kSecond).saved, 1u);
+  host_.Revoke(4);
+  checkpointer->Forget(4);
+
+  auto restored = RestoreFromStore(store_, {4}, host_.basis(), 1);
+  ASSERT_EQ(restored.size(), 1u);
+  ASSERT_TRUE(restored[0].engine);
+  EXPECT_FALSE(checkpointer->RestorePartition(std::move(restored[0])));
+  const SlaEngine& engine = host_.partitions().at(4).engine;
+  EXPECT_EQ(engine.open_instances(), 0u);
+  EXPECT_LT(engine.frontier(), clock_.Now());
+
+  // One within time.max_future (1h) of the clock is restored as always.
+  host_.Offer(4, Requested("e2", clock_.Now() + 59 * kMinute, "o3"), clock_.Now());
+  host_.Offer(4, Ev("n", "order.note", clock_.Now() + 59 * kMinute, "o4"), clock_.Now());
+  ASSERT_EQ(checkpointer->SaveNow({4}, 5 * kSecond).saved, 1u);
+  host_.Revoke(4);
+  checkpointer->Forget(4);
+  auto again = RestoreFromStore(store_, {4}, host_.basis(), 1);
+  EXPECT_TRUE(checkpointer->RestorePartition(std::move(again[0])));
+}
+
 TEST_F(CheckpointerTest, AReloadBetweenRestoreAndInstallIsNotLost) {
   auto checkpointer = Make(nullptr);
   host_.Assign(4);

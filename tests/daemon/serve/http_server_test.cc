@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "daemon/serve/basic_auth.h"
 #include "tests/daemon/serve/http_test_config.h"
@@ -152,16 +154,58 @@ TEST(HttpServer, SlowClientDoesNotBlockAnotherScrape) {
   EXPECT_TRUE(slow.ClosedByPeer(milliseconds(5000)));
 }
 
-TEST(HttpServer, ConnectionsOverTheLimitGet503) {
-  HttpServerOptions options = Loopback();
-  options.max_connections = 2;
+// Holds `held` idle connections from this address; then /-/healthy must get 503.
+void ExpectBusyWhileHolding(const HttpServerOptions& options, std::size_t held) {
   TestServer server(HttpTestConfig(), options);
-  RawConnection a(server.port());
-  RawConnection b(server.port());
-  ASSERT_TRUE(server.AwaitConnections(2, milliseconds(1000)));
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (std::size_t i = 0; i < held; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(server.port()));
+  }
+  ASSERT_TRUE(server.AwaitConnections(held, milliseconds(1000)));
   auto refused = Get(server.port(), "/-/healthy");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
+}
+
+TEST(HttpServer, ConnectionsOverTheLimitGet503) {
+  HttpServerOptions options = Loopback();
+  options.max_connections = 2;
+  ExpectBusyWhileHolding(options, 2);
+}
+
+// Issue 15: 64 idle connections held every slot for the 10 s read timeout, renewable for
+// ever. A connection that has not sent a whole request head by head_timeout is closed,
+// idle or dribbling.
+TEST(HttpServer, AConnectionWithoutAWholeHeadIsClosedAtTheHeadDeadline) {
+  HttpServerOptions options = Loopback();
+  options.head_timeout = milliseconds(300);
+  options.read_timeout = milliseconds(20'000);
+  TestServer server(HttpTestConfig(), options);
+  RawConnection idle(server.port());
+  RawConnection partial(server.port());
+  ASSERT_TRUE(partial.Send("GET /metrics HTTP/1.1\r\nHost: x\r\n"));
+  EXPECT_TRUE(idle.ClosedByPeer(milliseconds(3000)));
+  EXPECT_TRUE(partial.ClosedByPeer(milliseconds(3000)));
+}
+
+TEST(HttpServer, OneClientAddressCannotTakeEverySlot) {
+  HttpServerOptions options = Loopback();
+  options.max_connections_per_client = 3;
+  ExpectBusyWhileHolding(options, 3);
+}
+
+// When clients hold every ordinary connection, the reserve still answers Prometheus and
+// the probes, and only them.
+TEST(HttpServer, ProbesKeepAReserveOfConnections) {
+  HttpServerOptions options = Loopback();
+  options.max_connections = 4;
+  options.reserved_connections = 2;
+  TestServer server(HttpTestConfig(), options);
+  RawConnection a(server.port()), b(server.port());
+  ASSERT_TRUE(server.AwaitConnections(2, milliseconds(1000)));
+  EXPECT_EQ(Get(server.port(), "/metrics")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/-/healthy")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/api/v1/instances")->status, 503);
 }
 
 TEST(HttpServer, BasicAuthRejectsMissingAndWrongAndAcceptsRight) {
@@ -184,6 +228,11 @@ TEST(HttpServer, BasicAuthRejectsMissingAndWrongAndAcceptsRight) {
   EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret"))->status, 200);
   EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret"))->status, 200);  // from the cache
   EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret "))->status, 401);
+  // Every failed login is counted (handoff_http_auth_failures_total); asking for the
+  // login prompt without credentials is not a failure.
+  std::string scrape;
+  server.OnEngine([&](EngineHost&, Metrics& metrics) { scrape = metrics.Scrape(); });
+  EXPECT_EQ(SampleValue(scrape, "handoff_http_auth_failures_total"), 5.0);
 }
 
 TEST(BasicAuth, ParsesTheHeader) {
@@ -239,6 +288,27 @@ TEST_F(TlsTest, ScrapeOverHttps) {
   request.timeout = milliseconds(2000);
   auto plain = Fetch(server.port(), request);
   EXPECT_FALSE(plain && plain->status == 200);
+}
+
+// TLS 1.2 offers only forward-secret AEAD suites: a client that insists on AES128-SHA or
+// AES256-SHA256 (RSA key exchange, CBC) gets no handshake.
+TEST_F(TlsTest, Tls12OffersOnlyForwardSecretAeadSuites) {
+  HttpServerOptions options = Loopback();
+  options.tls_cert_file = (dir_ / "cert.pem").string();
+  options.tls_key_file = (dir_ / "key.pem").string();
+  TestServer server(HttpTestConfig(), options);
+  auto handshake = [&](const std::string& cipher) {
+    std::string command = "echo | timeout 10 openssl s_client -connect 127.0.0.1:" +
+                          std::to_string(server.port()) + " -tls1_2 -cipher " + cipher +
+                          " > /dev/null 2>&1";
+    return std::system(command.c_str()) == 0;
+  };
+  EXPECT_TRUE(handshake("ECDHE-RSA-AES128-GCM-SHA256"));
+  EXPECT_TRUE(handshake("ECDHE-RSA-CHACHA20-POLY1305"));
+  for (const char* weak : {"AES128-SHA", "AES256-SHA256", "ECDHE-RSA-AES128-SHA",
+                           "ECDHE-RSA-AES256-SHA384", "AES128-GCM-SHA256"}) {
+    EXPECT_FALSE(handshake(weak)) << weak;
+  }
 }
 
 TEST(HttpServer, StartReportsBadAddressesAndTlsFiles) {

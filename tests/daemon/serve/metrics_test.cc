@@ -148,6 +148,13 @@ TEST_F(MetricsTest, ReloadAddsNewSlaSeriesAtZeroDropsRemovedOnesAndKeepsCounting
   EXPECT_EQ(SampleValue(after, "handoff_sla_started_total", {kFresh}), 1.0);
 }
 
+TEST_F(MetricsTest, CountsFailedLogins) {
+  EXPECT_EQ(SampleValue(metrics_.Scrape(), "handoff_http_auth_failures_total", {}), 0.0);
+  metrics_.RecordAuthFailure();
+  metrics_.RecordAuthFailure();
+  EXPECT_EQ(SampleValue(metrics_.Scrape(), "handoff_http_auth_failures_total", {}), 2.0);
+}
+
 TEST_F(MetricsTest, TargetBucketEqualsMetCounter) {
   FeedMix();
   std::string scrape = metrics_.Scrape();
