@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace handoff {
@@ -103,33 +104,35 @@ void OrderTable::Finish() {
 }
 
 KeyArena::Offset KeyArena::Add(std::string_view key) {
-  std::size_t offset = bytes_.size();
-  if (offset + Stored(key.size()) >= kNone) {
-    // Over 4 GiB of live keys in one partition (the arena is compacted at half released).
-    throw std::length_error("handoff: the order keys of one partition exceed 4 GiB");
+  std::size_t stored = Stored(key.size());
+  if (used_ + stored > chunk_size_) {
+    if (chunks_.size() == max_chunks_) {
+      throw std::length_error("handoff: the keys of one partition exceed " +
+                              std::to_string(max_chunks_ * kChunk >> 20) + " MiB");
+    }
+    chunk_size_ = std::max(kChunk, stored);
+    chunks_.push_back(std::unique_ptr<char[]>(new char[chunk_size_]));
+    memory_ += chunk_size_;
+    used_ = 0;
   }
+  auto offset = static_cast<Offset>((chunks_.size() - 1) << kChunkBits | used_);
+  char* p = chunks_.back().get() + used_;
   if (key.size() < 128) {
-    bytes_.push_back(static_cast<char>(key.size()));
+    *p++ = static_cast<char>(key.size());
   } else {
     auto length = static_cast<std::uint32_t>(key.size());
-    char prefix[5] = {static_cast<char>(0x80)};
-    std::memcpy(prefix + 1, &length, 4);
-    bytes_.append(prefix, 5);
+    *p++ = static_cast<char>(0x80);
+    std::memcpy(p, &length, 4);
+    p += 4;
   }
-  bytes_.append(key);
-  return static_cast<Offset>(offset);
-}
-
-OrderKeys::Offset OrderKeys::Add(std::string_view key) {
-  if (arenas_[current_].size() + key.size() + 5 > kMask) {
-    // Over 2 GiB of live keys in one partition (the arena is compacted at half released).
-    throw std::length_error("handoff: the order keys of one partition exceed 2 GiB");
-  }
-  return arenas_[current_].Add(key) | current_ << 31;
+  std::memcpy(p, key.data(), key.size());
+  used_ += stored;
+  stored_ += stored;
+  return offset;
 }
 
 std::string_view KeyArena::Get(Offset offset) const {
-  const char* p = bytes_.data() + offset;
+  const char* p = At(offset);
   auto first = static_cast<unsigned char>(*p);
   if (first < 128) return {p + 1, first};
   std::uint32_t length;

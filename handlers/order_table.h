@@ -119,28 +119,43 @@ class OrderTable {
 
 // Short strings (order keys, each stored once however many instances the order has; event
 // ids): a length (one byte, or five for strings of 128 bytes or more) and the bytes,
-// appended to one buffer and named by offset. Released ones stay until the owner compacts
-// (see NeedsCompaction) or rebuilds the arena.
+// appended and named by offset. Released ones stay until the owner compacts (see
+// NeedsCompaction) or rebuilds the arena. The bytes sit in chunks of 64 KiB (a longer
+// string gets a chunk of its own), so that growing never copies what is stored: doubling
+// one buffer of 27 MB of keys stopped the engine for milliseconds.
 class KeyArena {
  public:
-  using Offset = std::uint32_t;
+  using Offset = std::uint32_t;  // chunk << 16 | position in it
   static constexpr Offset kNone = UINT32_MAX;
+
+  // At most `max_chunks` chunks (64 KiB each, so 4 GiB by default, less a chunk: no
+  // offset is kNone); Add throws std::length_error past them.
+  explicit KeyArena(std::size_t max_chunks = 65535) : max_chunks_(max_chunks) {}
 
   Offset Add(std::string_view key);
   std::string_view Get(Offset offset) const;
-  void Prefetch(Offset offset) const { __builtin_prefetch(bytes_.data() + offset); }
+  void Prefetch(Offset offset) const { __builtin_prefetch(At(offset)); }
   void Release(Offset offset) { released_ += Stored(Get(offset).size()); }
-  void Reserve(std::size_t bytes) { bytes_.reserve(bytes); }
-  // Once more than half the buffer is released keys: the owner then copies every live
-  // key into a new arena and moves its offsets over, O(1) a released byte amortised.
-  bool NeedsCompaction() const { return released_ * 2 > bytes_.size(); }
-  std::size_t size() const { return bytes_.size(); }
-  std::size_t MemoryBytes() const { return bytes_.capacity(); }
+  // Once more than half of what was stored is released keys: the owner then copies every
+  // live key into a new arena and moves its offsets over, O(1) a released byte amortised.
+  bool NeedsCompaction() const { return released_ * 2 > stored_; }
+  std::size_t MemoryBytes() const { return memory_ + chunks_.capacity() * sizeof(chunks_[0]); }
 
  private:
+  static constexpr unsigned kChunkBits = 16;
+  static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
   static std::size_t Stored(std::size_t length) { return length + (length < 128 ? 1 : 5); }
-  std::string bytes_;
+  const char* At(Offset offset) const {
+    return chunks_[offset >> kChunkBits].get() + (offset & (kChunk - 1));
+  }
+
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::size_t max_chunks_;
+  std::size_t used_ = 0;        // bytes of the last chunk
+  std::size_t chunk_size_ = 0;  // of the last chunk
+  std::size_t stored_ = 0;
   std::size_t released_ = 0;
+  std::size_t memory_ = 0;
 };
 
 // The order keys of one engine: a KeyArena, and while a compaction is under way a second
@@ -152,7 +167,9 @@ class OrderKeys {
  public:
   using Offset = KeyArena::Offset;
 
-  Offset Add(std::string_view key);
+  OrderKeys() : arenas_{KeyArena(kMaxChunks), KeyArena(kMaxChunks)} {}
+
+  Offset Add(std::string_view key) { return arenas_[current_].Add(key) | current_ << 31; }
   std::string_view Get(Offset offset) const { return arenas_[offset >> 31].Get(offset & kMask); }
   void Prefetch(Offset offset) const { arenas_[offset >> 31].Prefetch(offset & kMask); }
   // The older arena is dropped whole when its compaction ends: only the newer one counts.
@@ -170,13 +187,14 @@ class OrderKeys {
   }
   bool Stale(Offset offset) const { return compacting_ && offset >> 31 != current_; }
   void FinishCompaction() {
-    arenas_[current_ ^ 1] = KeyArena();
+    arenas_[current_ ^ 1] = KeyArena(kMaxChunks);
     compacting_ = false;
   }
   std::size_t MemoryBytes() const { return arenas_[0].MemoryBytes() + arenas_[1].MemoryBytes(); }
 
  private:
   static constexpr Offset kMask = 0x7fffffff;
+  static constexpr std::size_t kMaxChunks = 32767;  // 2 GiB: offsets below the top bit
   KeyArena arenas_[2];
   std::uint32_t current_ = 0;
   bool compacting_ = false;
