@@ -72,6 +72,7 @@ void OrderTable::Prepare(std::size_t capacity) {
 }
 
 void OrderTable::Step() {
+  freeing_.Step();
   if (next_.capacity != 0) {
     std::size_t n = std::min(kFillStep, next_.capacity - next_filled_);
     std::memset(static_cast<void*>(next_.slots.get() + next_filled_), 0xff, n * sizeof(Entry));
@@ -86,6 +87,7 @@ void OrderTable::Step() {
   }
   for (std::size_t end = moved_ + kMoveStep; moving() && moved_ < end;) {
     if (old_.size == 0) {
+      freeing_.Start(std::move(old_.slots), old_.capacity);
       old_ = Table();
       break;
     }

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "handlers/slow_free.h"
+
 namespace handoff {
 
 class OrderTable {
@@ -115,6 +117,7 @@ class OrderTable {
   Table old_;    // while moving: the table being emptied into table_
   std::size_t move_start_ = 0;
   std::size_t moved_ = 0;  // old_'s slots from move_start_ on that the move has emptied
+  SlowFree<Entry> freeing_;  // an old table the move emptied
 };
 
 // Short strings (order keys, each stored once however many instances the order has; event
