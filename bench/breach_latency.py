@@ -13,7 +13,7 @@ scheduling delay on a loaded machine. The figures are therefore upper bounds.
 Under load (--open M --load-rate R): the same, while the daemon holds M more open
 instances (a second SLA, target 1 h, so none of them breaches) and ingests R events/s (pairs
 that stop the oldest and start a new one, so M stays open) from one kcat producer fed by a
-thread of this process, on 64 more partitions, for the whole spread. The breaching instances
+process of its own (--feed), on 64 more partitions, for the whole spread. The breaching instances
 are produced first, in partition 0, then the M; LEAD grows to cover their ingest. The
 figures are then breach_latency_loaded_*.
 
@@ -54,41 +54,39 @@ def fill_line(i, start, now_ms):
                                    source="/load", **{"from": "warehouse", "to": "shipping"})
 
 
+def feed(first, rate):
+    """--feed: writes `key|value` lines to stdout, `rate` a second, until killed: each pair
+    stops the oldest fill order and starts a new one (a process of its own, so that the
+    poller does not wait for it)."""
+    oldest, nxt, sent, began = 0, first, 0, time.time()
+    out = sys.stdout.buffer
+    while True:
+        due = int((time.time() - began) * rate)
+        now_ms = time.time() * 1000
+        lines = []
+        while sent < due:
+            lines += [fill_line(oldest, False, now_ms), fill_line(nxt, True, now_ms)]
+            oldest, nxt, sent = oldest + 1, nxt + 1, sent + 2
+        if lines:
+            out.write(("\n".join(lines) + "\n").encode())
+            out.flush()
+        time.sleep(0.01)
+
+
 class Loader:
-    """Feeds one `kcat -P` R events/s: each pair stops the oldest fill order and starts a
-    new one. Runs in a thread until stop()."""
+    """`breach_latency.py --feed` piped into `kcat -P`, until stop()."""
 
     def __init__(self, brokers, first, rate):
-        self.proc = subprocess.Popen([KCAT, "-P", "-b", brokers, "-t", "load", "-K", "|"],
-                                     stdin=subprocess.PIPE)
-        self.oldest, self.rate, self.sent = 0, rate, 0
-        self.next = first
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        began = time.time()
-        while not self.stopping.is_set():
-            due = int((time.time() - began) * self.rate)
-            now_ms = time.time() * 1000
-            lines = []
-            while self.sent < due:
-                lines.append(fill_line(self.oldest, False, now_ms))
-                lines.append(fill_line(self.next, True, now_ms))
-                self.oldest += 1
-                self.next += 1
-                self.sent += 2
-            if lines:
-                self.proc.stdin.write(("\n".join(lines) + "\n").encode())
-                self.proc.stdin.flush()
-            time.sleep(0.01)
+        self.feeder = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--feed",
+                                        str(first), str(rate)], stdout=subprocess.PIPE)
+        self.kcat = subprocess.Popen([KCAT, "-P", "-b", brokers, "-t", "load", "-K", "|"],
+                                     stdin=self.feeder.stdout)
+        self.feeder.stdout.close()
 
     def stop(self):
-        self.stopping.set()
-        self.thread.join()
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
+        self.feeder.terminate()
+        self.feeder.wait(timeout=10)
+        self.kcat.wait(timeout=60)
 
 
 def percentile(sorted_values, p):
@@ -105,7 +103,10 @@ def main():
     parser.add_argument("--poll-ms", type=float, default=5.0)
     parser.add_argument("--open", type=int, default=0, help="more open instances (load)")
     parser.add_argument("--load-rate", type=float, default=0, help="events/s while measuring")
+    parser.add_argument("--feed", nargs=2, type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.feed:
+        feed(int(args.feed[0]), args.feed[1])
     loaded = args.open > 0
 
     workdir = tempfile.mkdtemp(prefix="breach_latency.")
@@ -154,6 +155,9 @@ def main():
             fill_s = time.time() - fill_began
             print(f"{args.open} open instances produced and applied in {fill_s:.1f} s")
             loader = Loader(kafka.brokers, args.open, args.load_rate)
+            load_began = time.time()
+            consumed_before = metric_sum(urllib.request.urlopen(url, timeout=5).read().decode(),
+                                         "handoff_events_consumed_total")
         if time.time() * 1000 > due_ms[0] - 2000:
             sys.exit("breach_latency: producing took too long; the first deadline is too close")
 
@@ -179,8 +183,10 @@ def main():
                 seen.append(ended * 1000)
             time.sleep(max(0.0, poll_s - (time.time() - ended)))
         if loader:
+            consumed = metric_sum(urllib.request.urlopen(url, timeout=5).read().decode(),
+                                  "handoff_events_consumed_total") - consumed_before
+            load_rate = consumed / (time.time() - load_began)
             loader.stop()
-            load_s = time.time() - (due_ms[0] / 1000 - 2)
         if len(seen) < n:
             sys.exit(f"breach_latency: only {len(seen)} of {n} breaches appeared")
 
@@ -207,12 +213,12 @@ def main():
                       for k, v in result.items()}
             result.update({"breach_loaded_open": args.open,
                            "breach_loaded_rate_target": args.load_rate,
-                           "breach_loaded_rate_sent": round(loader.sent / load_s)})
+                           "breach_loaded_rate_consumed": round(load_rate)})
         print(f"breach latency over {n} breaches spread over {args.spread:.0f} s, "
               f"one caught-up partition, real handoffd + mock_kafka:")
         if loaded:
-            print(f"  under load: {args.open} more open, {loader.sent} events sent at "
-                  f"~{loader.sent / load_s:.0f}/s (asked {args.load_rate:.0f}/s)")
+            print(f"  under load: {args.open} more open, {load_rate:.0f} events/s consumed "
+                  f"(asked {args.load_rate:.0f}/s)")
         print(f"  p50 {percentile(latencies, 50):.1f} ms  p99 {percentile(latencies, 99):.1f} ms"
               f"  max {latencies[-1]:.1f} ms  min {latencies[0]:.1f} ms"
               f"  (goal p99 <= {50 if loaded else 100} ms)")
