@@ -14,7 +14,7 @@ Under load (--open M --load-rate R): the same, while the daemon holds M more ope
 instances (a second SLA, target 1 h, so none of them breaches) and ingests R events/s (pairs
 that stop the oldest and start a new one, so M stays open) from one kcat producer fed by a
 process of its own (--feed), on 64 more partitions, for the whole spread. The breaching instances
-are produced first, in partition 0, then the M; LEAD grows to cover their ingest. The
+are produced first, in a partition of their own, then the M; LEAD grows to cover their ingest. The
 figures are then breach_latency_loaded_*.
 
 Usage: breach_latency.py [--instances N] [--spread S] [--poll-ms MS] [--open M --load-rate R]
@@ -46,12 +46,13 @@ LEAD_S = 8.0       # the first breach falls due this long after the events are p
 LOAD_PARTITIONS = 64  # the mock keeps ~5 MiB a partition: 1M records need this many
 
 
-def fill_line(i, start, now_ms):
-    """Order i of the open load: started (warehouse -> shipping) or stopped."""
-    key = f"fill-{i:08d}"
-    return f"{key}|" + cloud_event(f"f-{i}-{int(start)}", "handoff.requested" if start else
-                                   "handoff.accepted", key, rfc3339(now_ms / 1000),
-                                   source="/load", **{"from": "warehouse", "to": "shipping"})
+def fill_line(i, start, time_):
+    """Order i of the open load: started (warehouse -> shipping) or stopped. Formatted by
+    hand, not by cloud_event: the feeder must write tens of thousands a second."""
+    type_ = "handoff.requested" if start else "handoff.accepted"
+    return (f'fill-{i:08d}|{{"specversion":"1.0","id":"f-{i}-{int(start)}","source":"/load",'
+            f'"type":"{type_}","time":"{time_}","subject":"fill-{i:08d}",'
+            '"data":{"from":"warehouse","to":"shipping"}}')
 
 
 def feed(first, rate):
@@ -62,10 +63,10 @@ def feed(first, rate):
     out = sys.stdout.buffer
     while True:
         due = int((time.time() - began) * rate)
-        now_ms = time.time() * 1000
+        now = rfc3339(time.time())
         lines = []
         while sent < due:
-            lines += [fill_line(oldest, False, now_ms), fill_line(nxt, True, now_ms)]
+            lines += [fill_line(oldest, False, now), fill_line(nxt, True, now)]
             oldest, nxt, sent = oldest + 1, nxt + 1, sent + 2
         if lines:
             out.write(("\n".join(lines) + "\n").encode())
@@ -112,7 +113,11 @@ def main():
     workdir = tempfile.mkdtemp(prefix="breach_latency.")
     procs = Processes()
     try:
-        topics = ["orders:1"] + ([f"load:{LOAD_PARTITIONS}"] if loaded else [])
+        # handoffd keeps one engine per partition number, whatever the topic: the breaching
+        # instances get one the load never reaches (a loaded partition's frontier follows
+        # its events' time, not the wall clock).
+        breach_partition = LOAD_PARTITIONS if loaded else 0
+        topics = [f"orders:{breach_partition + 1}"] + ([f"load:{LOAD_PARTITIONS}"] if loaded else [])
         kafka = MockKafka(procs, workdir, topics)
         config = os.path.join(workdir, "handoffd.yaml")
         slas = [("accept", f"{TARGET_S:g}s")]
@@ -140,13 +145,13 @@ def main():
             lines.append(f"{key}|" + cloud_event(f"b-{i}", "handoff.requested", key,
                                                  rfc3339(start_ms / 1000), source="/bench",
                                                  **{"from": "sales", "to": "operations"}))
-        kafka.produce("orders", lines, partition=0)
+        kafka.produce("orders", lines, partition=breach_partition)
         loader = None
         if loaded:
             fill_began = time.time()
-            now_ms = time.time() * 1000
+            now = rfc3339(time.time())
             for first in range(0, args.open, 100000):
-                kafka.produce("load", [fill_line(i, True, now_ms)
+                kafka.produce("load", [fill_line(i, True, now)
                                        for i in range(first, min(args.open, first + 100000))],
                               timeout=300)
             wait_for(lambda: metric_sum(urllib.request.urlopen(url, timeout=5).read().decode(),
