@@ -190,8 +190,8 @@ class SlaEngine {
   // Reorder buffer, sorted by event time; equal times keep arrival order.
   std::deque<Event> buffer_;
 
-  // Every structure below grows or is compacted a slice per call: none stops the engine
-  // for longer than a few microseconds, however many orders it holds.
+  // Every structure below grows or is compacted a bounded slice per call, however many
+  // orders it holds (docs/performance.md, "Incremental everything").
   ChunkedVector<Instance> instances_;  // slab, indexed by Slot
   ChunkedVector<Slot> free_slots_;
   OrderTable orders_;  // order key -> its first instance
