@@ -1,12 +1,17 @@
 // Engine benchmarks (issue #3). Every figure is printed next to a baseline measured in the
 // same run: decoding against simdjson's parse alone on the same bytes, and applying
-// events at 10k, 1M and 10M open instances. Run: build/bench/engine_bench
+// events at 10k, 1M and 10M open instances against a floor built from well-kept libraries
+// on the same stream (BM_FloorAtOpenInstances). Run: build/bench/engine_bench
 // (add --benchmark_filter=... to pick; the 10M case needs ~3 GB and a minute to set up).
 #include <fstream>
+#include <functional>
 #include <map>
+#include <queue>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
@@ -106,39 +111,58 @@ long ResidentBytes() {
   return resident * 4096;
 }
 
-// Apply only (pre-decoded events) with `open` instances open: each iteration stops the
-// oldest instance and starts a new one, so the open count stays put.
+// The stream BM_ApplyAtOpenInstances and BM_FloorAtOpenInstances apply: `open` starts,
+// then each pair stops the oldest order and starts a new one, so the open count stays put.
+// Events are made in batches of 2000 outside the timed region.
+class OpenInstancesStream {
+ public:
+  explicit OpenInstancesStream(std::int64_t open) : open_(open) {}
+  Event Make(std::int64_t i, bool start) {
+    return Event{.id = "e" + std::to_string(i) + (start ? "s" : "a"),
+                 .type = start ? "handoff.requested" : "handoff.accepted",
+                 .time = ++t_,
+                 .key = OrderKey(i),
+                 .attributes = {"sales", "operations", "silver"}};
+  }
+  template <typename Apply>
+  void Fill(Apply apply) {
+    for (std::int64_t i = 0; i < open_; ++i) apply(Make(i, true));
+  }
+  std::vector<Event>& NextBatch() {
+    batch_.clear();
+    for (int k = 0; k < 1000; ++k, ++next_) {
+      batch_.push_back(Make(next_ - open_, false));
+      batch_.push_back(Make(next_, true));
+    }
+    return batch_;
+  }
+
+ private:
+  std::int64_t open_;
+  std::int64_t next_ = open_;
+  TimeMs t_ = kBase;
+  std::vector<Event> batch_;
+};
+
+// Apply only (pre-decoded events) with `open` instances open, and every closed one
+// remembered (7 days' retention), dedupe off.
 void BM_ApplyAtOpenInstances(benchmark::State& state) {
   const std::int64_t open = state.range(0);
   long rss_before = ResidentBytes();
   SlaEngine engine(LongAcceptSla(), EngineOptions{.lateness = 0, .dedupe_window = 0});
   std::vector<Decision> out;
-  TimeMs t = kBase;
-  auto make = [&](std::int64_t i, bool start) {
-    return Event{.id = "e" + std::to_string(i) + (start ? "s" : "a"),
-                 .type = start ? "handoff.requested" : "handoff.accepted",
-                 .time = ++t,
-                 .key = OrderKey(i),
-                 .attributes = {"sales", "operations", "silver"}};
-  };
-  for (std::int64_t i = 0; i < open; ++i) {
+  OpenInstancesStream stream(open);
+  stream.Fill([&](Event e) {
     out.clear();
-    engine.Offer(make(i, true), out);
-  }
+    engine.Offer(std::move(e), out);
+  });
   state.counters["bytes_per_instance_rss"] =
       double(ResidentBytes() - rss_before) / double(engine.open_instances());
   state.counters["bytes_per_instance_model"] =
       double(engine.MemoryBytes()) / double(engine.open_instances());
-
-  std::vector<Event> batch;
-  std::int64_t next = open;
   for (auto _ : state) {
     state.PauseTiming();
-    batch.clear();
-    for (int k = 0; k < 1000; ++k, ++next) {
-      batch.push_back(make(next - open, false));
-      batch.push_back(make(next, true));
-    }
+    std::vector<Event>& batch = stream.NextBatch();
     state.ResumeTiming();
     for (Event& e : batch) {
       out.clear();
@@ -241,6 +265,48 @@ void BM_JourneyChain(benchmark::State& state) {
 }
 BENCHMARK(BM_JourneyChain)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(300);
 
+// The floor for the above: the least any per-order timer keeper does with these events.
+// One absl::flat_hash_map lookup-or-insert by order key (closed orders stay, as the
+// engine remembers them) and one operation on a binary heap of deadlines per event: a
+// start pushes its deadline, a stop pops the earliest (in this stream, its own). No
+// dedupe, conditions, reorder buffer, decisions, warnings or calendar.
+void BM_FloorAtOpenInstances(benchmark::State& state) {
+  struct Order {
+    TimeMs deadline;
+    bool open;
+  };
+  absl::flat_hash_map<std::string, Order> orders;
+  std::priority_queue<std::pair<TimeMs, const std::string*>,
+                      std::vector<std::pair<TimeMs, const std::string*>>, std::greater<>>
+      deadlines;
+  std::int64_t decisions = 0;
+  auto apply = [&](const Event& e) {
+    bool start = e.type == "handoff.requested";
+    auto [it, inserted] = orders.try_emplace(e.key, Order{.deadline = kNoTime, .open = false});
+    if (start && !it->second.open) {
+      it->second = Order{.deadline = e.time + 30 * kDay, .open = true};
+      deadlines.push({it->second.deadline, &it->first});
+      ++decisions;
+    } else if (!start && it->second.open) {
+      it->second.open = false;
+      deadlines.pop();
+      ++decisions;
+    }
+  };
+  OpenInstancesStream stream(state.range(0));
+  stream.Fill(apply);
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<Event>& batch = stream.NextBatch();
+    state.ResumeTiming();
+    for (const Event& e : batch) apply(e);
+  }
+  benchmark::DoNotOptimize(decisions);
+  state.SetItemsProcessed(state.iterations() * 2000);
+}
+BENCHMARK(BM_FloorAtOpenInstances)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)->Iterations(200);
+
 // Collects items/s per benchmark so main can print ratios against the baselines.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -296,6 +362,18 @@ int main(int argc, char** argv) {
                 "apply time %.2fx (%.0f vs %.0f events/s)\n",
                 memory_ratio, plain_instance, journey_extra, apply_ratio, rate(journey), rate(plain));
   }
+  // The same stream and state size through the floor (absl::flat_hash_map + binary heap).
+  auto floor_of = [&](const std::string& apply_name) {
+    std::string floor_name = apply_name;
+    floor_name.replace(0, std::string("BM_ApplyAt").size(), "BM_FloorAt");
+    return rate(floor_name);
+  };
+  for (const auto& [name, r] : reporter.rates) {
+    if (name.starts_with("BM_ApplyAtOpenInstances") && floor_of(name) > 0) {
+      std::printf("  %-40s %10.0f events/s floor, engine %.2fx of it\n", name.c_str(),
+                  floor_of(name), r / floor_of(name));
+    }
+  }
   // For bench/run: one machine-readable line, last, with every figure this run measured.
   std::string json = "{";
   auto add = [&](const std::string& key, double value) {
@@ -319,6 +397,10 @@ int main(int argc, char** argv) {
         reporter.counters[name + ":bytes_per_instance_rss"]);
     add("bytes_per_instance_model_at_" + open,
         reporter.counters[name + ":bytes_per_instance_model"]);
+    if (floor_of(name) > 0) {
+      add("floor_events_per_s_at_" + open, floor_of(name));
+      add("engine_floor_ratio_at_" + open, r / floor_of(name));
+    }
   }
   if (memory_ratio > 0 && apply_ratio > 0) {
     add("journey_memory_ratio", memory_ratio);

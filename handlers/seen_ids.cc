@@ -84,6 +84,7 @@ void SeenIds::Prepare(std::size_t capacity, TimeMs drop_before) {
 }
 
 void SeenIds::Step() {
+  freeing_.Step();
   if (next_.capacity == 0) {
     MoveSome(kMoveStep);
     return;
@@ -116,6 +117,7 @@ void SeenIds::MoveSome(std::size_t slots) {
     ++size_;
   }
   if (old_left_ > 0) return;
+  freeing_.Start(std::move(old_.slots), old_.capacity);
   old_ = Table();
   old_ids_ = KeyArena();
   move_position_ = 0;

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "handlers/order_table.h"
+#include "handlers/slow_free.h"
 #include "handlers/time.h"
 
 namespace handoff {
@@ -118,6 +119,7 @@ class SeenIds {
   bool sweeping_ = false;          // the move is a sweep: its end sets kept_by_last_sweep_
   std::size_t kept_by_last_sweep_ = 0;
   TimeMs oldest_ = kEndOfTime;  // no id held has an older time (outside a sweep's move)
+  SlowFree<Entry> freeing_;     // a table the last move emptied
 };
 
 }  // namespace handoff

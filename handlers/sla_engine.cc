@@ -206,6 +206,8 @@ SlaEngine::Slot* SlaEngine::FindOrder(std::uint32_t hash, std::string_view key) 
 void SlaEngine::LinkInstance(Slot slot, OrderRef& order, std::string_view key) {
   Instance& instance = instances_[slot];
   if (order.first != nullptr) {
+    // Behind the compaction's position, every key must be in the newer arena already.
+    if (keys_.Stale(instances_[*order.first].key)) MoveOrderKey(*order.first);
     instance.key = instances_[*order.first].key;
     instance.next_in_order = *order.first;
     *order.first = slot;
@@ -336,9 +338,9 @@ void SlaEngine::FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out) {
 // Drops closed instances whose retention has passed (rule 1), unless their slot has been
 // reused by a newer cycle since.
 void SlaEngine::ForgetExpired() {
-  while (forget_head_ < forget_queue_.size() &&
-         forget_queue_[forget_head_].forget_at <= frontier_) {
-    Remembered r = forget_queue_[forget_head_++];
+  while (!forget_queue_.empty() && forget_queue_.front().forget_at <= frontier_) {
+    Remembered r = forget_queue_.front();
+    forget_queue_.pop_front();
     Instance& instance = instances_[r.slot];
     if (IsOpenState(instance.state) || instance.cycle != r.cycle ||
         instance.ended_at() + options_.retention != r.forget_at) {
@@ -357,30 +359,33 @@ void SlaEngine::ForgetExpired() {
     free_slots_.push_back(r.slot);
     ForgetSideState(r.slot);
   }
-  if (keys_.NeedsCompaction()) CompactKeys();
-  if (forget_head_ > 4096 && forget_head_ * 2 > forget_queue_.size()) {
-    forget_queue_.erase(forget_queue_.begin(), forget_queue_.begin() + forget_head_);
-    forget_head_ = 0;
+  if (keys_.NeedsCompaction()) {
+    keys_.StartCompaction();
+    keys_moved_ = 0;
   }
+  if (keys_.compacting()) MoveSomeKeys();
 }
 
-void SlaEngine::CompactKeys() {
-  // Each order costs a read of its first instance and of its key, both far apart: list
-  // the orders first, then fetch the instance 16 orders ahead and the key 8 ahead, so
-  // that the misses overlap (1.8M orders: 180 -> 90-100 ms).
-  std::vector<Slot> firsts;
-  firsts.reserve(orders_.size());
-  orders_.ForEach([&](Slot first) { firsts.push_back(first); });
-  KeyArena live;
-  for (std::size_t i = 0; i < firsts.size(); ++i) {
-    if (i + 16 < firsts.size()) __builtin_prefetch(&instances_[firsts[i + 16]]);
-    if (i + 8 < firsts.size()) keys_.Prefetch(instances_[firsts[i + 8]].key);
-    KeyArena::Offset key = live.Add(keys_.Get(instances_[firsts[i]].key));
-    for (Slot slot = firsts[i]; slot != kNoSlot; slot = instances_[slot].next_in_order) {
-      instances_[slot].key = key;
-    }
+// A slice of the key compaction: the next kSlots slots of the slab, each order's key moved
+// when one of its instances is found. An order that gains an instance behind the position
+// has its key moved then (LinkInstance), so none is left behind when the walk ends.
+void SlaEngine::MoveSomeKeys() {
+  constexpr Slot kSlots = 16;
+  Slot end = static_cast<Slot>(std::min<std::size_t>(keys_moved_ + kSlots, instances_.size()));
+  for (; keys_moved_ < end; ++keys_moved_) {
+    OrderKeys::Offset key = instances_[keys_moved_].key;
+    if (key != KeyArena::kNone && keys_.Stale(key)) MoveOrderKey(keys_moved_);
   }
-  keys_ = std::move(live);
+  if (keys_moved_ == instances_.size()) keys_.FinishCompaction();
+}
+
+void SlaEngine::MoveOrderKey(Slot slot) {
+  std::string_view key = keys_.Get(instances_[slot].key);  // in the older arena: stays put
+  OrderKeys::Offset moved = keys_.Add(key);
+  for (Slot s = *FindOrder(OrderTable::Hash(key), key); s != kNoSlot;
+       s = instances_[s].next_in_order) {
+    instances_[s].key = moved;
+  }
 }
 
 void SlaEngine::CountState(const Instance& instance, int delta) {
@@ -456,14 +461,14 @@ SlaEngine::Slot SlaEngine::AllocateSlot() {
     free_slots_.pop_back();
     return slot;
   }
-  instances_.emplace_back();
+  instances_.push_back(Instance{});
   return static_cast<Slot>(instances_.size() - 1);
 }
 
 std::size_t SlaEngine::MemoryBytes() const {
-  return instances_.capacity() * sizeof(Instance) + free_slots_.capacity() * sizeof(Slot) +
-         timers_.MemoryBytes() + orders_.MemoryBytes() + keys_.MemoryBytes() +
-         journeys_.MemoryBytes() + paused_for_.size() * (sizeof(PausedFor) + 2 * sizeof(void*));
+  return instances_.MemoryBytes() + free_slots_.MemoryBytes() + timers_.MemoryBytes() +
+         orders_.MemoryBytes() + keys_.MemoryBytes() + journeys_.MemoryBytes() +
+         paused_for_.size() * (sizeof(PausedFor) + 2 * sizeof(void*));
 }
 
 }  // namespace handoff

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "handlers/chunked_vector.h"
 #include "handlers/decision.h"
 #include "handlers/event.h"
 #include "handlers/journey_tracker.h"
@@ -115,7 +116,7 @@ class SlaEngine {
     TimeMs deadline;            // kNoTime while paused before a breach; the breach instant
                                 // once breached
     DurationMs target;
-    KeyArena::Offset key;       // the order's key in keys_; kNone for a free slot
+    OrderKeys::Offset key;      // the order's key in keys_; KeyArena::kNone for a free slot
     std::uint32_t cycle;
     Slot next_in_order;         // the order's instances form a short list
     std::uint16_t sla;
@@ -159,7 +160,9 @@ class SlaEngine {
   Slot* FindOrder(std::uint32_t hash, std::string_view key);
   // Links a new instance into its order, adding the order (and its key) if it is new.
   void LinkInstance(Slot slot, OrderRef& order, std::string_view key);
-  void CompactKeys();
+  // Moves a few instances' keys into the newer arena while a compaction is under way.
+  void MoveSomeKeys();
+  void MoveOrderKey(Slot slot);  // the key of the slot's order, for all its instances
   void FireTimer(Slot slot, TimeMs due, std::vector<Decision>& out);
   void ForgetExpired();
 
@@ -224,10 +227,13 @@ class SlaEngine {
   // Reorder buffer, sorted by event time; equal times keep arrival order.
   std::deque<Event> buffer_;
 
-  std::vector<Instance> instances_;  // slab, indexed by Slot
-  std::vector<Slot> free_slots_;
+  // Every structure below grows or is compacted a bounded slice per call, however many
+  // orders it holds (docs/performance.md, "Incremental everything").
+  ChunkedVector<Instance> instances_;  // slab, indexed by Slot
+  ChunkedVector<Slot> free_slots_;
   OrderTable orders_;  // order key -> its first instance
-  KeyArena keys_;      // each order's key, once
+  OrderKeys keys_;     // each order's key, once
+  Slot keys_moved_ = 0;  // while keys_ is compacting: the slots before this one are moved
   TimerIndex timers_;  // running instances before their breach: next warning or deadline
   std::vector<OpenCounts> open_counts_;
   std::vector<std::multiset<TimeMs>> open_breaches_;  // per SLA: breached_at of open ones
@@ -237,8 +243,7 @@ class SlaEngine {
     Slot slot;
     std::uint32_t cycle;
   };
-  std::vector<Remembered> forget_queue_;  // closed instances in close order (= forget order)
-  std::size_t forget_head_ = 0;
+  std::deque<Remembered> forget_queue_;  // closed instances in close order (= forget order)
 
   SeenIds seen_ids_;  // rule 8: event id -> event time
 

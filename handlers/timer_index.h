@@ -1,12 +1,13 @@
 // The timer index: for every open SLA instance, the instant of its next timer (a warning
 // or its deadline), ordered so the engine can fire every timer <= F in time order.
 // An indexed 4-ary min-heap: Schedule, Reschedule and Cancel are O(log n), Top is O(1),
-// and a slot costs 12 bytes of heap plus 4 bytes of position. Engine thread only.
+// and a slot costs 12 bytes of heap plus 4 bytes of position. Both arrays grow a chunk at
+// a time (ChunkedVector), so no Schedule copies the heap. Engine thread only.
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
+#include "handlers/chunked_vector.h"
 #include "handlers/time.h"
 
 namespace handoff {
@@ -38,7 +39,7 @@ class TimerIndex {
     return slot < position_.size() && position_[slot] != kNotQueued;
   }
   std::size_t MemoryBytes() const {
-    return heap_.capacity() * sizeof(Timer) + position_.capacity() * sizeof(std::uint32_t);
+    return heap_.MemoryBytes() + position_.MemoryBytes();
   }
 
  private:
@@ -52,8 +53,8 @@ class TimerIndex {
   void SiftUp(std::size_t index);
   void SiftDown(std::size_t index);
 
-  std::vector<Timer> heap_;
-  std::vector<std::uint32_t> position_;  // slot -> index in heap_, or kNotQueued
+  ChunkedVector<Timer> heap_;
+  ChunkedVector<std::uint32_t> position_;  // slot -> index in heap_, or kNotQueued
 };
 
 }  // namespace handoff

@@ -25,8 +25,9 @@ class OrderTableModel {
   OrderTable::Slot* Find(std::uint32_t key) {
     return table_.Find(HashOf(key), [key](OrderTable::Slot slot) { return slot == key; });
   }
-  void Step(std::mt19937& rng) {
-    std::uint32_t key = rng() % 500;
+  // One random key of [0, keys): erased if present, else inserted.
+  void Step(std::mt19937& rng, std::uint32_t keys = 500) {
+    std::uint32_t key = rng() % keys;
     OrderTable::Slot* found = Find(key);
     ASSERT_EQ(found != nullptr, reference_.contains(key)) << key;
     if (found) {
@@ -39,8 +40,8 @@ class OrderTableModel {
     }
     ASSERT_EQ(table_.size(), reference_.size());
   }
-  void ExpectSameContents() {
-    for (std::uint32_t key = 0; key < 500; ++key) {
+  void ExpectSameContents(std::uint32_t keys = 500) {
+    for (std::uint32_t key = 0; key < keys; ++key) {
       ASSERT_EQ(Find(key) != nullptr, reference_.contains(key)) << key;
     }
     std::size_t visited = 0;
@@ -50,6 +51,7 @@ class OrderTableModel {
     });
     EXPECT_EQ(visited, reference_.size());
   }
+  const OrderTable& table() const { return table_; }
 
  private:
   std::uint32_t hash_values_;
@@ -66,6 +68,28 @@ TEST(OrderTable, AgreesWithAReferenceMapUnderCollidingInsertsAndErases) {
       if (step % 1000 == 0) model.ExpectSameContents();
     }
     model.ExpectSameContents();
+  }
+}
+
+// The table grows a slice per Insert or Erase: orders keep arriving and leaving while its
+// entries move, and every answer, from either table, must still be right.
+TEST(OrderTable, AgreesWithAReferenceMapWhileGrowingASliceAtATime) {
+  for (std::uint32_t hash_values : {1000u, 1u << 20}) {
+    std::mt19937 rng(hash_values);
+    OrderTableModel model(hash_values);
+    int checked_while_moving = 0;
+    for (std::uint32_t keys = 64; keys <= 16384; keys *= 2) {
+      // Inserts outnumber erases 3 to 1 until about half of [0, keys) is present.
+      for (int step = 0; step < static_cast<int>(keys); ++step) {
+        model.Step(rng, rng() % 4 == 0 ? keys / 2 : keys);
+        if (model.table().moving() && step % 29 == 0) {
+          model.ExpectSameContents(keys);
+          ++checked_while_moving;
+        }
+      }
+    }
+    model.ExpectSameContents(16384);
+    EXPECT_GT(checked_while_moving, 20) << hash_values;
   }
 }
 

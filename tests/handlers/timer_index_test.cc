@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -63,6 +66,56 @@ TEST(TimerIndex, AgreesWithOrderedMapOnRandomOperations) {
     ASSERT_EQ(timers.Top().slot, best->first);
     ASSERT_EQ(timers.Top().due, best->second);
   }
+}
+
+// Growing past several of the heap's chunks while timers are rescheduled, cancelled and
+// popped, against an ordered set of (due, slot): the heap never copies itself to grow.
+TEST(TimerIndex, AgreesWithOrderedSetWhileGrowingPastManyChunks) {
+  std::mt19937 rng(9);
+  TimerIndex timers;
+  std::set<std::pair<TimeMs, TimerIndex::Slot>> reference;
+  std::vector<TimeMs> due_of;
+  for (TimerIndex::Slot next = 0; next < 300000;) {
+    switch (rng() % 4) {
+      case 0:
+      case 1: {  // a new slot, as the engine allocates them
+        TimeMs at = rng() % 100000;
+        timers.Schedule(next, at);
+        reference.insert({at, next});
+        due_of.push_back(at);
+        ++next;
+        break;
+      }
+      case 2: {  // reschedule or cancel an earlier one
+        if (next == 0) break;
+        TimerIndex::Slot slot = rng() % next;
+        if (!timers.Contains(slot)) break;
+        reference.erase({due_of[slot], slot});
+        if (rng() % 2) {
+          timers.Cancel(slot);
+        } else {
+          due_of[slot] = rng() % 100000;
+          timers.Schedule(slot, due_of[slot]);
+          reference.insert({due_of[slot], slot});
+        }
+        break;
+      }
+      case 3:
+        if (reference.empty()) break;
+        ASSERT_EQ(timers.Top().due, reference.begin()->first) << next;
+        ASSERT_EQ(timers.Top().slot, reference.begin()->second) << next;
+        timers.Pop();
+        reference.erase(reference.begin());
+        break;
+    }
+    ASSERT_EQ(timers.size(), reference.size());
+  }
+  for (const auto& [due, slot] : reference) {
+    ASSERT_EQ(timers.Top().due, due);
+    ASSERT_EQ(timers.Top().slot, slot);
+    timers.Pop();
+  }
+  EXPECT_TRUE(timers.empty());
 }
 
 }  // namespace
