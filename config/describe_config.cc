@@ -119,7 +119,8 @@ std::string DescribeConfig(const Config& config) {
   for (const SlaDefinition& sla : config.slas) {
     out += "  " + sla.name + ": " + sla.from + " -> " + sla.to + ", owner " + sla.owner +
            ", target " + DescribeTarget(sla, events) + ", calendar " +
-           (sla.calendar_name.empty() ? "24x7" : sla.calendar_name) + "\n";
+           (sla.calendar_name.empty() ? "24x7" : sla.calendar_name) +
+           (sla.shadow ? ", shadow (no decisions sent)" : "") + "\n";
   }
   out += "departments: " + Join(Departments(config), ", ") + "\n";
   out += "checkpoint: dir=" + config.checkpoint.dir +

@@ -109,6 +109,7 @@ void SlaReader::Read(const YAML::Node& node, const std::string& path) {
   ReadTargets(sla, &def);
   ReadWarnAt(sla, &def);
   ReadCalendar(sla, &def);
+  ReadBool(sla, "shadow", &def.shadow);
   sla.RejectUnknownKeys();
   config_->slas.push_back(std::move(def));
 }

@@ -1,17 +1,16 @@
 // `handoffd replay` without the I/O (DESIGN.md §5 rule 9, §8): feed it the lines of an
-// events file in order, then Finish() returns the report as JSON. A file is one
-// partition; blank lines are skipped uncounted; rejected lines are counted and skipped.
+// events file in order, then Finish() returns the report as JSON, or Summarize() the
+// same figures as values (for `replay --compare`). A file is one partition; blank lines
+// are skipped uncounted; rejected lines are counted and skipped.
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "handlers/decision.h"
-#include "handlers/decoder.h"
+#include "handlers/replay_feed.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
@@ -24,39 +23,55 @@ struct ReplayOptions {
   bool pretty = true;
 };
 
+// Nearest rank over sorted values: the smallest value with at least `percent` % of the
+// values at or below it. `sorted` must not be empty.
+DurationMs NearestRank(const std::vector<DurationMs>& sorted, int percent);
+
+// The figures of one SLA at the end of a replay.
+struct SlaSummary {
+  std::uint64_t started = 0;
+  std::uint64_t met = 0;
+  std::uint64_t breached = 0;  // instances with a breached_at, stopped or not
+  std::uint64_t cancelled = 0;
+  OpenCounts open;
+  std::vector<DurationMs> stopped_elapsed;  // met and resolved, sorted ascending
+};
+
+struct ReplaySummary {
+  TimeMs as_of = kNoTime;
+  std::uint64_t read = 0;
+  std::uint64_t rejected = 0;
+  EngineStats stats;
+  std::uint64_t pending = 0;
+  std::vector<SlaSummary> slas;  // parallel to the config's SLAs
+  // Every instance, closed and open, sorted by SLA name, key and cycle; only with
+  // ReplayOptions::instances.
+  std::vector<InstanceSnapshot> instances;
+};
+
 class ReplayReport {
  public:
   ReplayReport(SlaEngine::Slas slas, ReplayOptions options);
 
   void AddLine(std::string_view line);
-  // Sets F to as_of, applies and fires what is due, and renders the report.
+  // Sets F to as_of, applies and fires what is due, and renders the report. Call one of
+  // Finish and Summarize, once.
   std::string Finish();
+  ReplaySummary Summarize();
 
   // Counts so far, for tests and progress output.
-  std::uint64_t read() const { return read_; }
-  std::uint64_t rejected() const { return rejected_; }
+  std::uint64_t read() const { return feed_.read(); }
+  std::uint64_t rejected() const { return feed_.rejected(); }
 
  private:
-  struct SlaTotals {
-    std::uint64_t started = 0;
-    std::uint64_t met = 0;
-    std::uint64_t breached = 0;
-    std::uint64_t cancelled = 0;
-    std::vector<DurationMs> stopped_elapsed;  // met and resolved, for percentiles
-  };
   void Record(const std::vector<Decision>& decisions);
-  std::string Render(TimeMs as_of);
+  std::string Render(const ReplaySummary& summary) const;
 
   SlaEngine::Slas slas_;
   ReplayOptions options_;
-  EventDecoder decoder_;
-  SlaEngine engine_;
-  std::uint64_t read_ = 0;
-  std::uint64_t rejected_ = 0;
-  TimeMs max_accepted_time_ = kNoTime;
-  std::vector<SlaTotals> totals_;
+  ReplayFeed feed_;
+  std::vector<SlaSummary> totals_;
   std::vector<InstanceSnapshot> closed_;
-  std::vector<Decision> decisions_;  // reused buffer
 };
 
 }  // namespace handoff

@@ -37,6 +37,9 @@ struct SlaDefinition {
   std::vector<double> warn_at;           // sorted ascending, each in (0, 1); at most kMaxWarnAt
   std::string calendar_name;             // empty for 24x7
   std::shared_ptr<const Calendar> calendar = AlwaysOpenCalendar::Shared();
+  // Runs and is exported like any other, but its decisions never go to the decisions
+  // topic and the shipped alert rules leave it out. A reload may flip it either way.
+  bool shadow = false;
 };
 
 }  // namespace handoff
