@@ -133,6 +133,9 @@ void KafkaDecisionPublisher::OnDecisions(std::int32_t, std::span<const Decision>
   const std::vector<SlaDefinition>& slas = host_.config().slas;
   for (const Decision& decision : decisions) {
     if (decision.instance.sla >= slas.size()) continue;
+    // A shadow SLA runs beside the one it may replace and must not open tickets: its
+    // decisions reach metrics, the API and the timeline, never the topic.
+    if (slas[decision.instance.sla].shadow) continue;
     std::optional<std::string> value = DecisionCloudEvent(decision, slas[decision.instance.sla]);
     if (!value) continue;
     std::uintptr_t seq = ++p.produced;
