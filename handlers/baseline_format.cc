@@ -146,9 +146,7 @@ std::string BaselineJson(const Baseline& baseline, const std::vector<SlaDefiniti
   }
   json.EndObject();
   json.EndObject();
-  std::string out = json.Take();
-  out += '\n';
-  return out;
+  return json.TakeLine();
 }
 
 std::string BaselineTable(const Baseline& baseline, const std::vector<SlaDefinition>& slas,

@@ -240,9 +240,7 @@ std::string CompareReport::Finish(bool pretty) {
   }
   json.EndArray();
   json.EndObject();
-  std::string out = json.Take();
-  out += '\n';
-  return out;
+  return json.TakeLine();
 }
 
 }  // namespace handoff

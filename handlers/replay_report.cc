@@ -127,9 +127,7 @@ std::string ReplayReport::Render(const ReplaySummary& summary) const {
     json.EndArray();
   }
   json.EndObject();
-  std::string out = json.Take();
-  out += '\n';
-  return out;
+  return json.TakeLine();
 }
 
 }  // namespace handoff
