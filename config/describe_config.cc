@@ -86,6 +86,16 @@ std::string DescribeTarget(const SlaDefinition& sla, const EventFormat& events) 
   return out;
 }
 
+// " shadow=a,b" when some SLAs are shadow, else empty: a reload that flips one shows in
+// the log.
+std::string ShadowSlas(const Config& config) {
+  std::vector<std::string> names;
+  for (const SlaDefinition& sla : config.slas) {
+    if (sla.shadow) names.push_back(sla.name);
+  }
+  return names.empty() ? "" : " shadow=" + LogfmtValue(Join(names, ","));
+}
+
 }  // namespace
 
 std::string DescribeConfig(const Config& config) {
@@ -139,7 +149,7 @@ std::string DescribeConfigOneLine(const Config& config) {
   return "slas=" + std::to_string(config.slas.size()) +
          " calendars=" + std::to_string(config.calendars.size()) +
          " topics=" + LogfmtValue(Join(config.kafka.topics, ",")) +
-         " departments=" + LogfmtValue(Join(Departments(config), ","));
+         " departments=" + LogfmtValue(Join(Departments(config), ",")) + ShadowSlas(config);
 }
 
 }  // namespace handoff

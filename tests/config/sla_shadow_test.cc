@@ -40,5 +40,15 @@ TEST(SlaShadow, CheckConfigSaysTheSlaIsShadow) {
       << DescribeConfig(result.value());
 }
 
+TEST(SlaShadow, TheOneLineSummaryNamesShadowSlas) {
+  auto plain = LoadConfigString(kMinimalConfig, "test.yaml", NoEnv());
+  ASSERT_TRUE(plain.ok()) << Dump(plain.error());
+  EXPECT_EQ(DescribeConfigOneLine(plain.value()).find("shadow"), std::string::npos);
+  auto shadow = LoadConfigString(AddToSla("    shadow: true"), "test.yaml", NoEnv());
+  ASSERT_TRUE(shadow.ok()) << Dump(shadow.error());
+  EXPECT_TRUE(DescribeConfigOneLine(shadow.value()).ends_with(" shadow=accept"))
+      << DescribeConfigOneLine(shadow.value());
+}
+
 }  // namespace
 }  // namespace handoff
