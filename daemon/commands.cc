@@ -6,10 +6,11 @@
 #include <map>
 
 #include "config/config_loader.h"
-#include "daemon/build_info.h"
 #include "daemon/daemon.h"
 #include "daemon/demo.h"
-#include "daemon/logger.h"
+#include "daemon/host/build_info.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
 #include "handlers/baseline_format.h"
 #include "handlers/baseline_report.h"
 #include "handlers/compare_report.h"
@@ -26,13 +27,6 @@ std::optional<Config> LoadOrReport(const std::string& path, std::ostream& err) {
   err << path << ": " << config.error().size() << " error"
       << (config.error().size() == 1 ? "" : "s") << '\n';
   return std::nullopt;
-}
-
-// The engine's time options from the config's `time:` section.
-EngineOptions EngineOptionsFor(const Config& config) {
-  return {.lateness = config.time.lateness,
-          .dedupe_window = config.time.dedupe_window,
-          .retention = config.time.retention};
 }
 
 SlaEngine::Slas SlasOf(const Config& config) {
@@ -112,7 +106,7 @@ int CompareCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err)
   if (!ParseAsOf(args.as_of, &as_of, err)) return kExitUsage;
   auto options = [as_of](const Config& config) {
     return ReplayOptions{.format = config.events,
-                         .engine = EngineOptionsFor(config),
+                         .engine = EngineOptionsOf(config),
                          .as_of = as_of,
                          .instances = true};
   };
@@ -142,7 +136,7 @@ int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) 
   auto config = LoadOrReport(args.config, err);
   if (!config) return kExitUsage;
   ReplayOptions options{.format = config->events,
-                        .engine = EngineOptionsFor(*config),
+                        .engine = EngineOptionsOf(*config),
                         .as_of = kNoTime,
                         .instances = args.instances};
   if (!ParseAsOf(args.as_of, &options.as_of, err)) return kExitUsage;
@@ -161,7 +155,7 @@ int BaselineCommand(const BaselineArgs& args, std::ostream& out, std::ostream& e
   auto config = LoadOrReport(args.config, err);
   if (!config) return kExitUsage;
   BaselineOptions options{.format = config->events,
-                          .engine = EngineOptionsFor(*config),
+                          .engine = EngineOptionsOf(*config),
                           .as_of = kNoTime,
                           .by = std::nullopt};
   if (!ParseAsOf(args.as_of, &options.as_of, err)) return kExitUsage;
