@@ -31,7 +31,8 @@ Result<Config, ConfigErrors> LoadConfigString(std::string_view yaml, const std::
 std::string DescribeConfig(const Config& config);
 
 // The same in one logfmt-friendly line:
-// "slas=3 calendars=1 topics=orders,handoffs departments=sales,operations,fulfillment".
+// "slas=3 calendars=1 topics=orders,handoffs departments=sales,operations,fulfillment",
+// then " shadow=<names>" when some SLAs are shadow.
 std::string DescribeConfigOneLine(const Config& config);
 
 }  // namespace handoff

@@ -89,6 +89,16 @@ std::string DescribeTarget(const SlaDefinition& sla, const EventFormat& events) 
   return out;
 }
 
+// " shadow=a,b" when some SLAs are shadow, else empty: a reload that flips one shows in
+// the log.
+std::string ShadowSlas(const Config& config) {
+  std::vector<std::string> names;
+  for (const SlaDefinition& sla : config.slas) {
+    if (sla.shadow) names.push_back(sla.name);
+  }
+  return names.empty() ? "" : " shadow=" + LogfmtValue(Join(names, ","));
+}
+
 }  // namespace
 
 std::string DescribeConfig(const Config& config) {
@@ -123,7 +133,8 @@ std::string DescribeConfig(const Config& config) {
   for (const SlaDefinition& sla : config.slas) {
     out += "  " + sla.name + ": " + sla.from + " -> " + sla.to + ", owner " + sla.owner +
            ", target " + DescribeTarget(sla, events) + ", calendar " +
-           (sla.calendar_name.empty() ? "24x7" : sla.calendar_name) + "\n";
+           (sla.calendar_name.empty() ? "24x7" : sla.calendar_name) +
+           (sla.shadow ? ", shadow (no decisions sent)" : "") + "\n";
   }
   out += "departments: " + Join(Departments(config), ", ") + "\n";
   out += "checkpoint: dir=" + config.checkpoint.dir +
@@ -142,7 +153,7 @@ std::string DescribeConfigOneLine(const Config& config) {
   return "slas=" + std::to_string(config.slas.size()) +
          " calendars=" + std::to_string(config.calendars.size()) +
          " topics=" + LogfmtValue(Join(config.kafka.topics, ",")) +
-         " departments=" + LogfmtValue(Join(Departments(config), ","));
+         " departments=" + LogfmtValue(Join(Departments(config), ",")) + ShadowSlas(config);
 }
 
 }  // namespace handoff

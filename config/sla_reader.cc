@@ -129,6 +129,7 @@ void SlaReader::Read(const YAML::Node& node, const std::string& path) {
   ReadCalendar(sla, &def);
   ReadStages(sla, &def);
   ReadPauseReasons(sla, &def);
+  ReadBool(sla, "shadow", &def.shadow);
   sla.RejectUnknownKeys();
   config_->slas.push_back(std::move(def));
 }

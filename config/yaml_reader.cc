@@ -213,6 +213,17 @@ void ReadNonEmptyString(MapReader& map, std::string_view key, std::string* out, 
   *out = value->text;
 }
 
+void ReadBool(MapReader& map, std::string_view key, bool* out) {
+  auto value = map.GetScalar(key);
+  if (!value) return;
+  if (value->text == "true" || value->text == "false") {
+    *out = value->text == "true";
+    return;
+  }
+  map.ctx().Error(value->origin, map.PathOf(key),
+                  "expected true or false, got \"" + value->text + "\"");
+}
+
 std::optional<DurationMs> ParseDurationValue(LoadContext& ctx, const Scalar& value,
                                              const std::string& path, Bound bound) {
   std::optional<DurationMs> d = ParseDuration(value.text);

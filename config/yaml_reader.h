@@ -136,6 +136,8 @@ void ReadNonEmptyString(MapReader& map, std::string_view key, std::string* out,
                         bool required = false);
 void ReadDuration(MapReader& map, std::string_view key, DurationMs* out, Bound bound,
                   bool required = false);
+// `true` or `false` (YAML 1.2 core schema: no yes/no/on/off).
+void ReadBool(MapReader& map, std::string_view key, bool* out);
 void ReadPointer(MapReader& map, std::string_view key, std::string* out);
 // Checks a JSON pointer value, reporting a bad one.
 bool CheckPointer(LoadContext& ctx, const Scalar& value, const std::string& path);

@@ -1,8 +1,9 @@
 #include "daemon/commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <tuple>
+#include <map>
 #include <vector>
 
 #include "config/config_loader.h"
@@ -11,7 +12,11 @@
 #include "daemon/host/build_info.h"
 #include "daemon/host/engine_host.h"
 #include "daemon/host/logger.h"
+#include "handlers/baseline_format.h"
+#include "handlers/baseline_report.h"
+#include "handlers/compare_report.h"
 #include "handlers/json_writer.h"
+#include "handlers/line_splitter.h"
 #include "handlers/replay_report.h"
 
 namespace handoff {
@@ -30,6 +35,101 @@ std::optional<Config> LoadOrReport(const std::string& path, std::ostream& err) {
   return std::nullopt;
 }
 
+SlaEngine::Slas SlasOf(const Config& config) {
+  return std::make_shared<const std::vector<SlaDefinition>>(config.slas);
+}
+
+// A time flag (--as-of, --now): empty leaves *into as it is.
+bool ParseTimeFlag(std::string_view flag, const std::string& text, TimeMs* into,
+                   std::ostream& err) {
+  if (text.empty()) return true;
+  auto parsed = ParseRfc3339(text);
+  if (!parsed) {
+    err << flag << ": " << QuoteText(text)
+        << " is not an RFC 3339 time of years 1970-9999 (e.g. 2026-11-27T18:00:00Z)\n";
+    return false;
+  }
+  *into = *parsed;
+  return true;
+}
+
+// Reads the input file, in chunks and so in bounded memory however long a line is, line
+// by line into `add`; false, with a message, when it cannot.
+bool FeedLines(const std::string& path, std::ostream& err, LineSplitter::Sink add) {
+  std::ifstream input(path, std::ios::binary);
+  if (!input) {
+    err << path << ": cannot read the input file\n";
+    return false;
+  }
+  LineSplitter lines(std::move(add));
+  std::vector<char> chunk(1 << 16);
+  while (input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || input.gcount() > 0) {
+    lines.Add(std::string_view(chunk.data(), static_cast<std::size_t>(input.gcount())));
+  }
+  if (input.bad()) {
+    err << path << ": read error\n";
+    return false;
+  }
+  lines.Finish();
+  return true;
+}
+
+// Prints the report, or writes it to `output` when one is given.
+int WriteReport(const std::string& report, const std::string& output, std::ostream& out,
+                std::ostream& err) {
+  if (output.empty()) {
+    out << report;
+    return kExitOk;
+  }
+  std::ofstream file(output, std::ios::trunc);
+  file << report;
+  file.close();
+  if (!file) {
+    err << output << ": cannot write the report\n";
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
+// `replay --compare`: one pass over the input, each line to both configs' replays.
+int CompareCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.instances) {
+    err << "--instances: not with --compare, which lists the instances whose outcome differs\n";
+    return kExitUsage;
+  }
+  auto base = LoadOrReport(args.config, err);
+  auto candidate = LoadOrReport(args.compare, err);
+  if (!base || !candidate) return kExitUsage;
+  std::map<std::string, std::string> renames;
+  for (const std::string& rename : args.renames) {
+    auto equals = rename.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == rename.size()) {
+      err << "--rename: \"" << rename << "\" is not OLD=NEW (base SLA = candidate SLA)\n";
+      return kExitUsage;
+    }
+    renames[rename.substr(0, equals)] = rename.substr(equals + 1);
+  }
+  auto pairs = PairSlas(base->slas, candidate->slas, renames);
+  if (!pairs) {
+    err << pairs.error().message << '\n';
+    return kExitUsage;
+  }
+  TimeMs as_of = kNoTime;
+  if (!ParseTimeFlag("--as-of", args.as_of, &as_of, err)) return kExitUsage;
+  auto options = [as_of](const Config& config) {
+    return ReplayOptions{.format = config.events,
+                         .engine = EngineOptionsOf(config),
+                         .as_of = as_of,
+                         .instances = true};
+  };
+  CompareReport compare(SlasOf(*base), options(*base), SlasOf(*candidate), options(*candidate),
+                        std::move(pairs).value());
+  if (!FeedLines(args.input, err, [&](std::string_view line) { compare.AddLine(line); })) {
+    return kExitUsage;
+  }
+  return WriteReport(compare.Finish(), args.output, out, err);
+}
+
 }  // namespace
 
 std::string VersionString() {
@@ -44,58 +144,60 @@ int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream&
 }
 
 int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
+  if (!args.compare.empty()) return CompareCommand(args, out, err);
   auto config = LoadOrReport(args.config, err);
   if (!config) return kExitUsage;
-  ReplayOptions options{
-      .format = config->events,
-      .engine = EngineOptionsOf(*config),
-      .as_of = kNoTime,
-      .now = kNoTime,
-      .max_future = config->time.max_future,
-      .instances = args.instances,
-  };
-  for (auto [flag, text, into] : {std::tuple{"--as-of", &args.as_of, &options.as_of},
-                                   std::tuple{"--now", &args.now, &options.now}}) {
-    if (text->empty()) continue;
-    auto parsed = ParseRfc3339(*text);
-    if (!parsed) {
-      err << flag << ": " << QuoteText(*text)
-          << " is not an RFC 3339 time of years 1970-9999 (e.g. 2026-11-27T18:00:00Z)\n";
+  ReplayOptions options{.format = config->events,
+                        .engine = EngineOptionsOf(*config),
+                        .as_of = kNoTime,
+                        .now = kNoTime,
+                        .max_future = config->time.max_future,
+                        .instances = args.instances};
+  if (!ParseTimeFlag("--as-of", args.as_of, &options.as_of, err) ||
+      !ParseTimeFlag("--now", args.now, &options.now, err)) {
+    return kExitUsage;
+  }
+  ReplayReport replay(SlasOf(*config), std::move(options));
+  if (!FeedLines(args.input, err, [&](std::string_view line) { replay.AddLine(line); })) {
+    return kExitUsage;
+  }
+  return WriteReport(replay.Finish(), args.output, out, err);
+}
+
+int BaselineCommand(const BaselineArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.format != "table" && args.format != "json") {
+    err << "--format: \"" << args.format << "\" is not one of table, json\n";
+    return kExitUsage;
+  }
+  auto config = LoadOrReport(args.config, err);
+  if (!config) return kExitUsage;
+  BaselineOptions options{.format = config->events,
+                          .engine = EngineOptionsOf(*config),
+                          .as_of = kNoTime,
+                          .by = std::nullopt};
+  if (!ParseTimeFlag("--as-of", args.as_of, &options.as_of, err)) return kExitUsage;
+  if (!args.by.empty()) {
+    const auto& attributes = config->events.attributes;
+    auto it = std::find_if(attributes.begin(), attributes.end(),
+                           [&](const NamedPointer& a) { return a.name == args.by; });
+    if (it == attributes.end()) {
+      err << "--by: \"" << args.by << "\" is not an attribute of " << args.config
+          << " (events.attributes:";
+      for (const NamedPointer& a : attributes) err << ' ' << a.name;
+      err << ")\n";
       return kExitUsage;
     }
-    *into = *parsed;
+    options.by = static_cast<std::size_t>(it - attributes.begin());
   }
-  std::ifstream input(args.input, std::ios::binary);
-  if (!input) {
-    err << args.input << ": cannot read the input file\n";
+  SlaEngine::Slas slas = SlasOf(*config);
+  BaselineReport baseline(slas, std::move(options));
+  if (!FeedLines(args.input, err, [&](std::string_view line) { baseline.AddLine(line); })) {
     return kExitUsage;
   }
-
-  ReplayReport replay(std::make_shared<const std::vector<SlaDefinition>>(config->slas),
-                      std::move(options));
-  // In chunks, not lines: memory stays bounded however long a line is (/dev/zero has none).
-  std::vector<char> chunk(1 << 16);
-  while (input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || input.gcount() > 0) {
-    replay.AddBytes(std::string_view(chunk.data(), static_cast<std::size_t>(input.gcount())));
-  }
-  if (input.bad()) {
-    err << args.input << ": read error\n";
-    return kExitUsage;
-  }
-  std::string report = replay.Finish();
-
-  if (args.output.empty()) {
-    out << report;
-    return kExitOk;
-  }
-  std::ofstream file(args.output, std::ios::trunc);
-  file << report;
-  file.close();
-  if (!file) {
-    err << args.output << ": cannot write the report\n";
-    return kExitRuntime;
-  }
-  return kExitOk;
+  Baseline result = baseline.Finish();
+  return WriteReport(args.format == "json" ? BaselineJson(result, *slas, args.by)
+                                           : BaselineTable(result, *slas, args.by),
+                     args.output, out, err);
 }
 
 int RunCommand(const std::string& config_path, const RuntimeFlags& flags) {

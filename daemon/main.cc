@@ -21,6 +21,8 @@ constexpr const char* kFooter =
     "  handoffd check-config /etc/handoffd/handoffd.yaml\n"
     "  handoffd run --config /etc/handoffd/handoffd.yaml\n"
     "  handoffd replay --config orders.yaml --input events.jsonl --instances\n"
+    "  handoffd baseline --config orders.yaml --input events.jsonl --by tier\n"
+    "  handoffd replay --config orders.yaml --input events.jsonl --compare candidate.yaml\n"
     "Exit codes: 0 clean stop, 1 config or usage error, 2 runtime failure.\n";
 
 struct LogFlags {
@@ -76,6 +78,24 @@ int main(int argc, char** argv) {
                          "time.max_future after it are rejected (default: no check)");
   replay_cmd->add_flag("--instances", replay.instances, "List every SLA instance");
   replay_cmd->add_option("--output", replay.output, "Write the report here instead of stdout");
+  replay_cmd->add_option("--compare", replay.compare,
+                         "Candidate config: report what it would change against --config");
+  replay_cmd->add_option("--rename", replay.renames,
+                         "With --compare: OLD=NEW pairs a base SLA with a renamed candidate SLA");
+
+  BaselineArgs baseline;
+  auto* baseline_cmd = app.add_subcommand(
+      "baseline", "Per SLA, what the history says you can promise: percentiles and targets");
+  baseline_cmd->add_option("--config", baseline.config, "Config file (YAML)")->required();
+  baseline_cmd->add_option("--input", baseline.input, "Events, one JSON object per line")
+      ->required();
+  baseline_cmd->add_option("--by", baseline.by,
+                           "Group by this attribute of the start event (events.attributes)");
+  baseline_cmd->add_option("--as-of", baseline.as_of,
+                           "RFC 3339 time to stop at (default: the last event's time)");
+  baseline_cmd->add_option("--format", baseline.format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  baseline_cmd->add_option("--output", baseline.output, "Write the report here instead of stdout");
 
   std::uint32_t rate = 50;
   auto* demo = app.add_subcommand(
@@ -105,6 +125,7 @@ int main(int argc, char** argv) {
   }
   if (*check) return CheckConfigCommand(check_path, std::cout, std::cerr);
   if (*replay_cmd) return ReplayCommand(replay, std::cout, std::cerr);
+  if (*baseline_cmd) return BaselineCommand(baseline, std::cout, std::cerr);
   if (*demo) return DemoCommand(rate, runtime);
   if (*run || !config_path.empty()) return RunCommand(config_path, runtime);
   std::cerr << app.help();

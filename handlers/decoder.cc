@@ -286,7 +286,7 @@ Result<TimeMs, RejectReason> ParseTimeElement(simdjson::dom::element element, Ti
     return RejectReason::kBadTime;
   }
   if (format == TimeFormat::kRfc3339 || !element.is_number()) return RejectReason::kBadTime;
-  // Outside years 1970-9999 a time is a typo (DESIGN.md §4).
+  // Outside years 1970-9999 a time is a typo (docs/reference/events.md).
   auto in_range = [](double millis) {
     return millis >= static_cast<double>(kMinEventTime) &&
            millis <= static_cast<double>(kMaxEventTime);

@@ -32,6 +32,11 @@ class JsonWriter {
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
+  // The document and a newline: a report for a file or a terminal.
+  std::string TakeLine() {
+    out_ += '\n';
+    return std::move(out_);
+  }
 
  private:
   void BeforeValue();

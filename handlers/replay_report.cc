@@ -4,38 +4,24 @@
 #include <tuple>
 
 #include "handlers/instance_json.h"
-#include "handlers/json_writer.h"
 
 namespace handoff {
-namespace {
 
-EngineOptions CappedAt(EngineOptions options, TimeMs as_of) {
-  if (as_of != kNoTime) options.frontier_cap = as_of;
-  return options;
-}
-
-bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
-// Nearest rank: the smallest value with at least p% of the values at or below it.
 DurationMs NearestRank(const std::vector<DurationMs>& sorted, int percent) {
   std::size_t rank = (sorted.size() * percent + 99) / 100;
   return sorted[std::max<std::size_t>(rank, 1) - 1];
 }
 
-}  // namespace
-
 ReplayReport::ReplayReport(SlaEngine::Slas slas, ReplayOptions options)
     : slas_(slas),
       options_(std::move(options)),
-      decoder_(options_.format),
-      engine_(slas, CappedAt(options_.engine, options_.as_of)),
+      feed_(slas, options_.format, options_.engine, options_.as_of, options_.now,
+            options_.max_future),
       totals_(slas->size()),
       plans_(slas->size()) {
   for (std::size_t i = 0; i < slas->size(); ++i) {
     const SlaDefinition& def = (*slas)[i];
-    SlaTotals& totals = totals_[i];
+    SlaSummary& totals = totals_[i];
     totals.paused.assign(def.pause_reasons.empty() ? 0 : def.pause_reasons.size() + 1, 0);
     if (!def.is_journey()) continue;
     plans_[i] = JourneyPlan::Of(*slas, i);
@@ -46,50 +32,12 @@ ReplayReport::ReplayReport(SlaEngine::Slas slas, ReplayOptions options)
 }
 
 void ReplayReport::AddLine(std::string_view line) {
-  if (IsBlank(line)) return;
-  ++read_;
-  auto event = decoder_.Decode(RecordView{.value = line, .key = {}, .headers = {}});
-  if (!event || (options_.now != kNoTime &&
-                 IsTooFarAhead(event->time, options_.now, options_.max_future))) {
-    ++rejected_;
-    return;
-  }
-  TimeMs time = event->time;
-  decisions_.clear();
-  if (engine_.Offer(std::move(event).value(), decisions_) != SlaEngine::Admission::kDuplicate) {
-    max_accepted_time_ = std::max(max_accepted_time_, time);
-  }
-  Record(decisions_);
-}
-
-void ReplayReport::AddBytes(std::string_view chunk) {
-  while (!chunk.empty()) {
-    std::size_t newline = chunk.find('\n');
-    std::string_view piece = chunk.substr(0, newline);
-    if (skipping_line_) {
-      // The rest of a rejected line: not read, not kept.
-    } else if (partial_line_.size() + piece.size() > kMaxRecordBytes) {
-      ++read_;
-      ++rejected_;  // too_large
-      skipping_line_ = true;
-      partial_line_.clear();
-      partial_line_.shrink_to_fit();
-    } else if (newline != std::string_view::npos && partial_line_.empty()) {
-      AddLine(piece);  // the whole line is in this chunk: no copy
-    } else {
-      partial_line_.append(piece);
-    }
-    if (newline == std::string_view::npos) return;
-    if (!partial_line_.empty()) AddLine(partial_line_);
-    partial_line_.clear();
-    skipping_line_ = false;
-    chunk.remove_prefix(newline + 1);
-  }
+  if (auto event = feed_.Decode(line)) Record(feed_.Offer(std::move(event).value()));
 }
 
 void ReplayReport::Record(const std::vector<Decision>& decisions) {
   for (const Decision& d : decisions) {
-    SlaTotals& totals = totals_[d.instance.sla];
+    SlaSummary& totals = totals_[d.instance.sla];
     if (d.pause_reason != Decision::kNoPauseReason) totals.paused[d.pause_reason] += d.paused;
     if (!totals.held.empty()) RecordJourney(d, totals);
     switch (d.kind) {
@@ -112,7 +60,7 @@ void ReplayReport::Record(const std::vector<Decision>& decisions) {
   }
 }
 
-void ReplayReport::RecordJourney(const Decision& d, SlaTotals& totals) {
+void ReplayReport::RecordJourney(const Decision& d, SlaSummary& totals) {
   if (d.kind == DecisionKind::kBreached) {
     ++totals.breached_by_baton[d.instance.baton];
     ++totals.breached_by_first_late_stage[d.instance.first_late_stage];
@@ -121,48 +69,57 @@ void ReplayReport::RecordJourney(const Decision& d, SlaTotals& totals) {
   }
 }
 
-std::string ReplayReport::Finish() {
-  if (!partial_line_.empty()) AddLine(partial_line_);
-  partial_line_.clear();
-  TimeMs as_of = options_.as_of != kNoTime ? options_.as_of : max_accepted_time_;
-  if (as_of != kNoTime) {
-    decisions_.clear();
-    engine_.AdvanceFrontier(as_of, decisions_);
-    Record(decisions_);
+ReplaySummary ReplayReport::Summarize() {
+  Record(feed_.Finish());
+  const SlaEngine& engine = feed_.engine();
+  ReplaySummary summary{.as_of = feed_.as_of(),
+                        .read = feed_.read(),
+                        .rejected = feed_.rejected(),
+                        .stats = engine.stats(),
+                        .pending = engine.pending(),
+                        .slas = std::move(totals_),
+                        .instances = {}};
+  for (std::size_t i = 0; i < summary.slas.size(); ++i) {
+    SlaSummary& sla = summary.slas[i];
+    sla.open = engine.open_counts(i);
+    std::sort(sla.stopped_elapsed.begin(), sla.stopped_elapsed.end());
   }
-  return Render(as_of);
+  if (options_.instances) {
+    summary.instances = std::move(closed_);
+    engine.VisitOpenInstances(
+        [&](const InstanceSnapshot& s) { summary.instances.push_back(s); });
+    std::sort(summary.instances.begin(), summary.instances.end(),
+              [&](const InstanceSnapshot& a, const InstanceSnapshot& b) {
+                return std::tie((*slas_)[a.sla].name, a.key, a.cycle) <
+                       std::tie((*slas_)[b.sla].name, b.key, b.cycle);
+              });
+  }
+  return summary;
 }
 
-std::string ReplayReport::Render(TimeMs as_of) {
-  const EngineStats& stats = engine_.stats();
+std::string ReplayReport::Finish() { return Render(Summarize()); }
+
+std::string ReplayReport::Render(const ReplaySummary& summary) const {
   JsonWriter json(options_.pretty);
   json.BeginObject();
-  json.Key("as_of").Time(as_of);
+  json.Key("as_of").Time(summary.as_of);
   json.Key("events").BeginObject();
-  json.Key("read").Int(read_);
-  json.Key("applied").Int(stats.applied);
-  json.Key("rejected").Int(rejected_);
-  json.Key("duplicate").Int(stats.duplicate);
-  json.Key("late").Int(stats.late);
-  json.Key("ignored").Int(stats.ignored);
-  json.Key("pending").Int(engine_.pending());
+  json.Key("read").Int(summary.read);
+  json.Key("applied").Int(summary.stats.applied);
+  json.Key("rejected").Int(summary.rejected);
+  json.Key("duplicate").Int(summary.stats.duplicate);
+  json.Key("late").Int(summary.stats.late);
+  json.Key("ignored").Int(summary.stats.ignored);
+  json.Key("pending").Int(summary.pending);
   json.EndObject();
 
   json.Key("slas").BeginObject();
-  for (std::size_t i = 0; i < slas_->size(); ++i) {
-    RenderSla(json, i);
-  }
+  for (std::size_t i = 0; i < slas_->size(); ++i) RenderSla(json, i, summary.slas[i]);
   json.EndObject();
 
   if (options_.instances) {
-    std::vector<InstanceSnapshot> all = closed_;
-    engine_.VisitOpenInstances([&](const InstanceSnapshot& s) { all.push_back(s); });
-    std::sort(all.begin(), all.end(), [&](const InstanceSnapshot& a, const InstanceSnapshot& b) {
-      return std::tie((*slas_)[a.sla].name, a.key, a.cycle) <
-             std::tie((*slas_)[b.sla].name, b.key, b.cycle);
-    });
     json.Key("instances").BeginArray();
-    for (const InstanceSnapshot& s : all) {
+    for (const InstanceSnapshot& s : summary.instances) {
       json.BeginObject();
       WriteInstanceFields(json, s, (*slas_)[s.sla].name, EndedAt::kInclude);
       if (!plans_[s.sla].buckets.empty()) {
@@ -173,27 +130,22 @@ std::string ReplayReport::Render(TimeMs as_of) {
     json.EndArray();
   }
   json.EndObject();
-  std::string out = json.Take();
-  out += '\n';
-  return out;
+  return json.TakeLine();
 }
 
-void ReplayReport::RenderSla(JsonWriter& json, std::size_t i) {
+void ReplayReport::RenderSla(JsonWriter& json, std::size_t i, const SlaSummary& totals) const {
   const SlaDefinition& def = (*slas_)[i];
-  SlaTotals& totals = totals_[i];
-  const OpenCounts& open = engine_.open_counts(i);
   json.Key(def.name).BeginObject();
   json.Key("started").Int(totals.started);
   json.Key("met").Int(totals.met);
   json.Key("breached").Int(totals.breached);
   json.Key("cancelled").Int(totals.cancelled);
   json.Key("open").BeginObject();
-  json.Key("running").Int(open.running);
-  json.Key("paused").Int(open.paused);
-  json.Key("overdue").Int(open.overdue);
+  json.Key("running").Int(totals.open.running);
+  json.Key("paused").Int(totals.open.paused);
+  json.Key("overdue").Int(totals.open.overdue);
   json.EndObject();
   json.Key("elapsed_seconds").BeginObject();
-  std::sort(totals.stopped_elapsed.begin(), totals.stopped_elapsed.end());
   for (int percent : {50, 90, 99}) {
     json.Key("p" + std::to_string(percent));
     if (totals.stopped_elapsed.empty()) {

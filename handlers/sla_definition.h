@@ -50,6 +50,9 @@ struct SlaDefinition {
   std::size_t reason_attribute = 0;
 
   bool is_journey() const { return !stage_slas.empty(); }
+  // Runs and is exported like any other, but its decisions never go to the decisions
+  // topic and the shipped alert rules leave it out. A reload may flip it either way.
+  bool shadow = false;
 };
 
 }  // namespace handoff

@@ -39,7 +39,7 @@ constexpr TimeMs SaturatingAdd(TimeMs t, DurationMs d) {
 }
 
 // True when `event` lies more than `max_future` after `now`: a producer clock that is
-// wrong, not an event that happened (DESIGN.md §4, reason future_time).
+// wrong, not an event that happened (docs/reference/events.md, reason future_time).
 constexpr bool IsTooFarAhead(TimeMs event, TimeMs now, DurationMs max_future) {
   return event > SaturatingAdd(now, max_future);
 }

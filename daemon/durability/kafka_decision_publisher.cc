@@ -134,6 +134,9 @@ void KafkaDecisionPublisher::OnDecisions(std::int32_t, std::span<const Decision>
   for (const Decision& decision : decisions) {
     if (decision.instance.sla >= slas.size()) continue;
     const SlaDefinition& sla = slas[decision.instance.sla];
+    // A shadow SLA runs beside the one it may replace and must not open tickets: its
+    // decisions reach metrics, the API and the timeline, never the topic.
+    if (sla.shadow) continue;
     std::optional<JourneyPlan> plan;
     if (sla.is_journey()) plan = JourneyPlan::Of(slas, decision.instance.sla);
     std::optional<std::string> value =

@@ -25,7 +25,9 @@ std::vector<std::pair<std::string, std::string>> DecisionProducerProperties(
 class KafkaDecisionPublisher final : public DecisionPublisher {
  public:
   // Reads the topic and properties from host.config().kafka, and each decision's SLA
-  // from host.config() when it is sent (so it follows reloads). `host` must outlive it.
+  // from host.config() when it is sent (so it follows reloads: a shadow SLA's decisions
+  // are skipped while it is shadow, sent from the reload that makes it live on).
+  // `host` must outlive it.
   static Result<std::unique_ptr<KafkaDecisionPublisher>> Create(const EngineHost& host);
   ~KafkaDecisionPublisher() override;  // waits up to 5 s for what is still queued
   KafkaDecisionPublisher(const KafkaDecisionPublisher&) = delete;

@@ -342,6 +342,19 @@ std::function<std::string()> Metrics::ScrapeLater() {
   const auto counter = prom::MetricType::Counter;
   const auto gauge = prom::MetricType::Gauge;
 
+  // handoff_sla_shadow: one series per shadow SLA of the config in force, none when
+  // there is no shadow SLA, so rules can leave shadow SLAs out with `unless on(sla)`.
+  prom::MetricFamily shadow{"handoff_sla_shadow",
+                            "1 for an SLA that runs in shadow: its decisions are not sent or "
+                            "alerted.",
+                            gauge, {}};
+  for (const SlaDefinition& sla : config.slas) {
+    if (!sla.shadow) continue;
+    shadow.metric.push_back(Sample(
+        {{"from", sla.from}, {"owner", sla.owner}, {"sla", sla.name}, {"to", sla.to}}, 1, gauge));
+  }
+  if (!shadow.metric.empty()) families.push_back(std::move(shadow));
+
   // Topics: the configured ones (so their series exist from start-up) and any the source
   // reported on.
   std::set<std::string> topics(config.kafka.topics.begin(), config.kafka.topics.end());

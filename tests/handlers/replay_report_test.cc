@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "handlers/line_splitter.h"
+
 #include "tests/fakes/sla_builder.h"
 
 namespace handoff {
@@ -92,22 +94,32 @@ TEST(ReplayReport, BytesInAnyChunkingReadLikeLines) {
   const std::string expected = by_line.Finish();
   for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, file.size()}) {
     ReplayReport replay(Slas({AcceptSla(kHour)}), Options());
+    LineSplitter lines([&](std::string_view line) { replay.AddLine(line); });
     for (std::size_t at = 0; at < file.size(); at += chunk) {
-      replay.AddBytes(std::string_view(file).substr(at, chunk));
+      lines.Add(std::string_view(file).substr(at, chunk));
     }
+    lines.Finish();
     EXPECT_EQ(replay.Finish(), expected) << "chunks of " << chunk;
   }
 }
 
-// A line over 1 MiB is one rejected record, skipped without being kept: the lines around
-// it still count, and a line with no newline at all (/dev/zero) never grows a buffer.
+// A line over 1 MiB is one rejected record (too_large), of which no more than 1 MiB + 1
+// byte is kept: the lines around it still count, and a line with no newline at all
+// (/dev/zero) never grows a buffer past that.
 TEST(ReplayReport, OverLongLineIsRejectedUnreadAndTheRestStillCounts) {
   ReplayReport replay(Slas({AcceptSla(kHour)}), Options());
-  replay.AddBytes(std::string(kStart) + "\n");
+  std::size_t longest = 0;
+  LineSplitter lines([&](std::string_view line) {
+    longest = std::max(longest, line.size());
+    replay.AddLine(line);
+  });
+  lines.Add(std::string(kStart) + "\n");
   const std::string chunk(64 * 1024, '\0');
-  for (int i = 0; i < 64; ++i) replay.AddBytes(chunk);  // 4 MiB, no newline
-  replay.AddBytes("\n" + std::string(kStop) + "\n");
-  replay.AddBytes(std::string(kMaxRecordBytes + 1, 'x'));
+  for (int i = 0; i < 64; ++i) lines.Add(chunk);  // 4 MiB, no newline
+  lines.Add("\n" + std::string(kStop) + "\n");
+  lines.Add(std::string(kMaxRecordBytes + 1, 'x'));
+  lines.Finish();
+  EXPECT_EQ(longest, kMaxRecordBytes + 1);
   EXPECT_EQ(replay.read(), 4u);
   EXPECT_EQ(replay.rejected(), 2u);
   EXPECT_EQ(EventsLine(replay.Finish()),

@@ -2,6 +2,7 @@
 #include "daemon/durability/kafka_decision_publisher.h"
 
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -123,6 +124,42 @@ TEST(KafkaDecisionPublisher, OutcomesReachTheTopicKeyedByOrder) {
   std::map<std::string, std::string> by_key(records.begin(), records.end());
   EXPECT_EQ(by_key["o1"], *DecisionCloudEvent(decisions[1], config->slas[0]));
   EXPECT_EQ(by_key["o2"], *DecisionCloudEvent(decisions[2], config->slas[0]));
+}
+
+TEST(KafkaDecisionPublisher, ShadowSlaDecisionsAreSentOnlyOnceAReloadMakesItLive) {
+  MockCluster cluster;
+  SlaDefinition shadow = AcceptSla(30 * kMinute);
+  shadow.name = "sales_to_ops_accept_v2";
+  shadow.shadow = true;
+  auto config = std::make_shared<Config>();
+  config->slas = {AcceptSla(kHour), shadow};
+  config->kafka.brokers = cluster.bootstraps();
+  config->kafka.breach_topic = "handoff.decisions";
+  EngineHost host(config);
+  auto publisher = KafkaDecisionPublisher::Create(host);
+  ASSERT_TRUE(publisher.ok()) << publisher.error().message;
+  Decision live = Of(DecisionKind::kMet, "o1");
+  Decision shadowed = Of(DecisionKind::kBreached, "o1");
+  shadowed.instance.sla = 1;
+  (*publisher)->OnDecisions(0, std::vector<Decision>{live, shadowed});
+  EXPECT_EQ((*publisher)->Mark(), 1u);  // the shadow SLA's breach is not produced
+
+  auto flipped = std::make_shared<Config>(*config);
+  flipped->slas[1].shadow = false;
+  ASSERT_TRUE(host.Reconfigure(flipped).ok());
+  Decision now_live = Of(DecisionKind::kResolved, "o1");
+  now_live.instance.sla = 1;
+  (*publisher)->OnDecisions(0, std::vector<Decision>{now_live});
+  std::uint64_t mark = (*publisher)->Mark();
+  EXPECT_EQ(mark, 2u);
+  auto delivered = (*publisher)->WaitDelivered(mark, 10 * kSecond);
+  ASSERT_TRUE(delivered.ok()) << delivered.error().message;
+  auto records = cluster.ReadAll(2);
+  ASSERT_EQ(records.size(), 2u);
+  std::set<std::string> values;
+  for (const auto& [_, value] : records) values.insert(value);
+  EXPECT_TRUE(values.count(*DecisionCloudEvent(live, flipped->slas[0])));
+  EXPECT_TRUE(values.count(*DecisionCloudEvent(now_live, flipped->slas[1])));
 }
 
 }  // namespace

@@ -218,5 +218,50 @@ TEST_F(EngineHostReloadTest, CorruptStateLeavesThePartitionAlone) {
   EXPECT_EQ(host_->partitions().count(1), 0u);
 }
 
+// Making a shadow SLA live is a reload that flips `shadow`: its open instances carry on
+// (same cycle, start and deadline; nothing restarts) and decide as they would have.
+TEST_F(EngineHostReloadTest, FlippingShadowLiveKeepsOpenInstancesRunning) {
+  SlaDefinition candidate = AcceptSla(kHour);
+  candidate.shadow = true;
+  Start({candidate});
+  TimeMs t = clock_.Now();
+  Offer(Requested("e1", t, "o1"));
+  Offer(Requested("e2", t + 10 * kMinute, "o2"));
+  IdleUntil(t + 30 * kMinute);
+  ASSERT_EQ(host_->open_counts(0).running, 2u);
+
+  SlaDefinition live = candidate;
+  live.shadow = false;
+  auto dropped = host_->Reconfigure(ConfigOf({live}));
+  ASSERT_TRUE(dropped.ok()) << dropped.error().message;
+  EXPECT_EQ(*dropped, 0u);
+  EXPECT_FALSE(host_->config().slas[0].shadow);
+  EXPECT_EQ(host_->open_counts(0).running, 2u);
+  std::vector<InstanceSnapshot> open;
+  host_->VisitOpenInstances([&](std::int32_t, const InstanceSnapshot& s) { open.push_back(s); });
+  ASSERT_EQ(open.size(), 2u);
+  for (const InstanceSnapshot& s : open) {
+    EXPECT_EQ(s.cycle, 1u);
+    EXPECT_EQ(s.deadline, s.started_at + kHour) << s.key;
+    EXPECT_EQ(s.elapsed, t + 30 * kMinute - 5 * kSecond - s.started_at) << s.key;
+  }
+
+  // o1 stops within its hour; o2 breaches at its deadline 1h after it started, before
+  // the reload: neither starts again.
+  Offer(Accepted("e3", t + 40 * kMinute, "o1"));
+  IdleUntil(t + 71 * kMinute);
+  EXPECT_EQ(Count(DecisionKind::kMet, "o1"), 1u);
+  EXPECT_EQ(Count(DecisionKind::kBreached, "o2"), 1u);
+  EXPECT_EQ(Count(DecisionKind::kStarted, "o1") + Count(DecisionKind::kStarted, "o2"), 2u);
+  for (const auto& [_, d] : sink_.decisions()) {
+    if (d.kind == DecisionKind::kBreached) {
+      EXPECT_EQ(d.at, t + 10 * kMinute + kHour);
+    }
+    if (d.kind == DecisionKind::kMet) {
+      EXPECT_EQ(d.instance.elapsed, 40 * kMinute);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace handoff

@@ -155,6 +155,29 @@ TEST_F(MetricsTest, CountsFailedLogins) {
   EXPECT_EQ(SampleValue(metrics_.Scrape(), "handoff_http_auth_failures_total", {}), 2.0);
 }
 
+TEST_F(MetricsTest, ShadowGaugeExistsOnlyForShadowSlasAndFollowsReloads) {
+  EXPECT_EQ(metrics_.Scrape().find("handoff_sla_shadow"), std::string::npos);
+
+  std::shared_ptr<Config> next = HttpTestConfig();
+  next->slas[1].shadow = true;
+  ASSERT_TRUE(host_.Reconfigure(next).ok());
+  metrics_.OnReconfigured();
+  FeedMix();
+  std::string scrape = metrics_.Scrape();
+  EXPECT_EQ(SampleValue(scrape, "handoff_sla_shadow",
+                        {kShip, "from=\"operations\"", "to=\"fulfillment\"", "owner=\"fulfillment\""}),
+            1.0);
+  EXPECT_EQ(SampleValue(scrape, "handoff_sla_shadow", {kAccept}), std::nullopt);
+  // A shadow SLA's other series are as any SLA's: flipping the flag keeps them counting.
+  const double started = *SampleValue(scrape, "handoff_sla_started_total", {kAccept});
+
+  ASSERT_TRUE(host_.Reconfigure(HttpTestConfig()).ok());
+  metrics_.OnReconfigured();
+  scrape = metrics_.Scrape();
+  EXPECT_EQ(scrape.find("handoff_sla_shadow"), std::string::npos);
+  EXPECT_EQ(SampleValue(scrape, "handoff_sla_started_total", {kAccept}), started);
+}
+
 TEST_F(MetricsTest, TargetBucketEqualsMetCounter) {
   FeedMix();
   std::string scrape = metrics_.Scrape();
@@ -217,6 +240,10 @@ bool HavePromtool() { return std::system("promtool --version > /dev/null 2>&1") 
 // every kind of series filled.
 TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
   if (!HavePromtool()) GTEST_SKIP() << "no promtool";
+  std::shared_ptr<Config> with_shadow = HttpTestConfig();
+  with_shadow->slas[1].shadow = true;
+  ASSERT_TRUE(host_.Reconfigure(with_shadow).ok());
+  metrics_.OnReconfigured();
   FeedMix();
   host_.SetLag(0, "orders", 3);
   host_.CountRejected(RejectReason::kNotJson);
