@@ -118,10 +118,14 @@ TimeMs EngineHost::Tick(TimeMs wall_now) {
   const DurationMs idle_timeout = config_->time.idle_timeout;
   TimeMs wake = kEndOfTime;
   for (auto& [partition, state] : partitions_) {
+    // Not idle at once after an assignment: a backlog that arrives a moment later would
+    // otherwise find the frontier at wall clock - lateness and apply entirely as late.
+    if (state.assigned_wall == kNoTime) {
+      // An event offered since the assignment already marks a moment after it.
+      state.assigned_wall = state.last_event_wall != kNoTime ? state.last_event_wall : wall_now;
+    }
     if (!state.caught_up) continue;
-    // A partition that has had no event since it was assigned is idle already.
-    TimeMs idle_at =
-        state.last_event_wall == kNoTime ? wall_now : state.last_event_wall + idle_timeout;
+    TimeMs idle_at = std::max(state.last_event_wall, state.assigned_wall) + idle_timeout;
     if (wall_now >= idle_at) {
       Run(partition, state, [&](SlaEngine& engine, std::vector<Decision>& out) {
         engine.AdvanceFrontier(wall_now - lateness, out);

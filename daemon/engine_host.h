@@ -32,6 +32,10 @@ class EngineHost {
     explicit Partition(SlaEngine engine) : engine(std::move(engine)) {}
     SlaEngine engine;
     TimeMs last_event_wall = kNoTime;  // wall time of the last event offered
+    // When the partition was assigned or restored, as the host first saw it: the first
+    // Tick after Assign or Install, or the first event offered before it (the daemon ticks
+    // at least every second). Rule 2's idle clock starts no earlier.
+    TimeMs assigned_wall = kNoTime;
     bool caught_up = false;            // the source has read up to the high watermark
     std::map<std::string, std::int64_t> lag;  // topic -> messages behind the high watermark
   };
@@ -94,7 +98,8 @@ class EngineHost {
   bool ready() const { return ready_; }
 
   // Rule 2's wall-clock frontier: each caught-up partition idle for `idle_timeout` moves
-  // to wall_now - lateness. Returns the wall time at which calling again can next decide
+  // to wall_now - lateness. A partition is idle from its last event or from its
+  // assignment (or restore), whichever is later. Returns the wall time at which calling again can next decide
   // something (kEndOfTime when nothing is pending), for the daemon's single timer.
   TimeMs Tick(TimeMs wall_now);
 

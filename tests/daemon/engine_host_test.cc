@@ -91,6 +91,42 @@ TEST_F(EngineHostTest, IdleCaughtUpPartitionBreachesOnWallClock) {
   EXPECT_EQ(host_.EarliestOpenBreach(0), t + kHour);
 }
 
+// Rule 2: a partition is idle from its last event or from its assignment, whichever is
+// later. A freshly assigned, caught-up partition with no event yet keeps its frontier for
+// idle_timeout, so a day-old backlog that arrives a moment later is applied in time, not
+// as late at wall clock - lateness.
+TEST_F(EngineHostTest, FreshlyAssignedPartitionIsNotIdleUntilIdleTimeoutPasses) {
+  host_.Assign(0);
+  host_.SetCaughtUp(0, true);  // an empty topic: caught up at once
+  TimeMs wall = T("2026-11-28T10:00:00Z");
+  EXPECT_EQ(host_.Tick(wall), wall + 10 * kSecond);
+  EXPECT_EQ(host_.Tick(wall + 9 * kSecond), wall + 10 * kSecond);
+  EXPECT_EQ(host_.partitions().at(0).engine.frontier(), kNoTime);
+
+  TimeMs day_old = wall - 24 * kHour;  // the backlog arrives
+  host_.Offer(0, Requested("e1", day_old, "o"), wall + 9 * kSecond);
+  host_.Offer(0, Accepted("e2", day_old + 30 * kMinute, "o"), wall + 9 * kSecond);
+  host_.Offer(0, Ev("n", "order.note", day_old + 3 * kHour, "z"), wall + 9 * kSecond);
+  EXPECT_EQ(host_.totals().late, 0u);
+  EXPECT_EQ(sink_.Count(DecisionKind::kMet), 1u);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+}
+
+// The same holds for a partition that was restored (Install): its idle clock restarts.
+TEST_F(EngineHostTest, RestoredPartitionIsNotIdleAtOnce) {
+  host_.Assign(0);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host_.Offer(0, Requested("e1", t, "o"), t);
+  std::string state = host_.partitions().at(0).engine.SaveState();
+  TimeMs wall = t + 24 * kHour;
+  ASSERT_FALSE(host_.Restore(0, state));
+  host_.SetCaughtUp(0, true);
+  EXPECT_EQ(host_.Tick(wall), wall + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(wall + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
+}
+
 TEST_F(EngineHostTest, PartitionStillReadingBacklogDoesNotFollowWallClock) {
   host_.Assign(0);
   TimeMs t = T("2026-11-27T10:00:00Z");
