@@ -31,8 +31,14 @@ struct TimeConfig {
   DurationMs retention = 7 * kDay;
 };
 
+// Where partition state lives: files on this machine's disk (one member), or a Kafka
+// topic, so that several members of one consumer group can take partitions over.
+enum class CheckpointStoreKind { kFile, kKafka };
+
 struct CheckpointConfig {
-  std::string dir = "/var/lib/handoffd";
+  CheckpointStoreKind store = CheckpointStoreKind::kFile;
+  std::string dir = "/var/lib/handoffd";  // store: file
+  std::string topic = "handoff.state";    // store: kafka
   DurationMs interval = 10 * kSecond;
 };
 
