@@ -38,6 +38,13 @@ struct Ticket {
   std::size_t index;
 };
 
+// Records read from every topic of the partition before the checkpoint was taken.
+std::int64_t RecordsRead(const Checkpoint& checkpoint) {
+  std::int64_t sum = 0;
+  for (const auto& [_, offset] : checkpoint.offsets) sum += offset;
+  return sum;
+}
+
 bool SetAll(rd_kafka_conf_t* conf, const std::vector<std::pair<std::string, std::string>>& props,
             std::string* error) {
   char errstr[512];
@@ -206,6 +213,7 @@ struct KafkaCheckpointStore::Kafka {
   std::thread poller;  // serves delivery reports
   std::atomic<bool> stop = false;
   std::atomic<std::uint64_t> bytes_written = 0;
+  std::atomic<std::uint64_t> saves_skipped = 0;
 };
 
 Result<std::unique_ptr<KafkaCheckpointStore>> KafkaCheckpointStore::Open(Options options,
@@ -293,6 +301,10 @@ Result<std::optional<Checkpoint>> KafkaCheckpointStore::Load(std::int32_t partit
   auto checkpoint = ReadNewestSnapshot(partition, &keys);
   std::lock_guard lock(mutex_);
   claim.value().previous_keys = std::move(keys);
+  if (checkpoint && *checkpoint) {
+    claim.value().last_size = (*checkpoint)->engine_state.size();
+    claim.value().last_records = RecordsRead(**checkpoint);
+  }
   claims_[partition] = std::move(claim).value();
   return checkpoint;
 }
@@ -381,6 +393,26 @@ std::optional<Error> KafkaCheckpointStore::Save(std::int32_t partition,
                  " was claimed by another member; this member no longer owns it"};
   };
   if (claim.fenced) return fenced_error();
+  const std::int64_t records_read = RecordsRead(checkpoint);
+  if (!checkpoint.handover && options_.bytes_per_record > 0 &&
+      static_cast<double>(records_read - claim.last_records) *
+              static_cast<double>(options_.bytes_per_record) <
+          static_cast<double>(claim.last_size)) {
+    // The last snapshot still stands. Still look for a newer claim, so that a member
+    // that lost the partition learns it within a checkpoint interval.
+    ++kafka_->saves_skipped;
+    auto marks = kafka_->Watermarks(partition, options_.timeout);
+    if (!marks) return marks.error();
+    auto newer = NewerClaimIn(partition, claim, marks->second - 1, {});
+    if (!newer) return newer.error();
+    std::lock_guard lock(mutex_);
+    if (*newer) {
+      claims_[partition].fenced = true;
+      return fenced_error();
+    }
+    claims_[partition].verified_through = marks->second - 1;
+    return std::nullopt;
+  }
 
   const std::string bytes = FileCheckpointStore::Encode(partition, checkpoint);
   StateRecord chunk;
@@ -432,6 +464,8 @@ std::optional<Error> KafkaCheckpointStore::Save(std::int32_t partition,
   Claim& stored = claims_[partition];
   stored.previous_keys = std::move(keys);
   stored.verified_through = *last;
+  stored.last_size = checkpoint.engine_state.size();
+  stored.last_records = records_read;
   return std::nullopt;
 }
 
@@ -465,5 +499,7 @@ KafkaCheckpointStore::ReadStats KafkaCheckpointStore::last_load_stats() const {
 }
 
 std::uint64_t KafkaCheckpointStore::bytes_written() const { return kafka_->bytes_written; }
+
+std::uint64_t KafkaCheckpointStore::saves_skipped() const { return kafka_->saves_skipped; }
 
 }  // namespace handoff

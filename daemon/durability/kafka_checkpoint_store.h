@@ -32,7 +32,12 @@ class KafkaCheckpointStore final : public CheckpointStore {
     std::string member;   // who claims: unique in the group (group.instance.id, host/pid)
     std::string api_url;  // where this member's HTTP API answers, for the other members
     std::size_t chunk_bytes = 512 * 1024;  // under the brokers' message.max.bytes (1 MB)
-    DurationMs timeout = 30 * kSecond;     // each produce or read as a whole
+    // A periodic save is skipped while (records read since the last snapshot) x this is
+    // below the last snapshot's size: the bytes written per record read stay under it
+    // however large the state, and a restore re-reads at most size / this records.
+    // Handovers are always written. 0: write every save.
+    std::size_t bytes_per_record = 256;
+    DurationMs timeout = 30 * kSecond;  // each produce or read as a whole
   };
 
   // Connects and checks the topic: it exists and has at least `min_partitions` partitions
@@ -58,8 +63,9 @@ class KafkaCheckpointStore final : public CheckpointStore {
     std::uint64_t bytes = 0;
   };
   ReadStats last_load_stats() const;
-  // Bytes of record values this store has produced, all partitions.
+  // Bytes of record values this store has produced, all partitions; saves skipped.
   std::uint64_t bytes_written() const;
+  std::uint64_t saves_skipped() const;
 
  private:
   struct Kafka;  // the librdkafka handles; rdkafka.h stays in the .cc
@@ -70,6 +76,8 @@ class KafkaCheckpointStore final : public CheckpointStore {
     std::uint64_t next_snapshot = 1;
     std::vector<std::string> previous_keys;  // the last snapshot's keys, deleted after the next
     bool fenced = false;
+    std::size_t last_size = 0;      // engine-state bytes of the last snapshot written or restored
+    std::int64_t last_records = 0;  // the sum of its offsets: records read before it
   };
 
   KafkaCheckpointStore(Options options, std::unique_ptr<Kafka> kafka);

@@ -26,7 +26,8 @@ class KafkaCheckpointStoreTest : public ::testing::Test {
     options.topic = kTopic;
     options.member = member;
     options.api_url = "http://" + member + ":9464";
-    options.chunk_bytes = 1000;  // a state of a few kB spans several chunks
+    options.chunk_bytes = 1000;    // a state of a few kB spans several chunks
+    options.bytes_per_record = 0;  // every save written, unless a test says otherwise
     options.timeout = 10 * kSecond;
     return options;
   }
@@ -121,6 +122,45 @@ TEST_F(KafkaCheckpointStoreTest, AMemberThatLostItsPartitionCannotWriteTheRestor
   auto last = c->Load(0);
   ASSERT_TRUE(last && *last);
   EXPECT_EQ((*last)->engine_state, StateOf("a-again").engine_state);
+}
+
+// The byte budget: a save is written once the records read since the last one pay for
+// its size; a handover is always written. Skipped saves still notice a newer claim.
+TEST_F(KafkaCheckpointStoreTest, SavesAreSkippedUntilTheRecordsReadPayForThem) {
+  auto options = OptionsFor("a");
+  options.bytes_per_record = 100;  // a 5000-byte state: one save per 50 records read
+  auto opened = KafkaCheckpointStore::Open(options, 4);
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto a = std::move(opened).value();
+  auto b = Member("b");
+  Checkpoint state = StateOf("x");
+  ASSERT_FALSE(a->Save(1, state));  // the first is always written
+  std::uint64_t written = a->bytes_written();
+
+  state.offsets["orders"] += 49;
+  state.engine_state[0] = 'y';
+  ASSERT_FALSE(a->Save(1, state));
+  EXPECT_EQ(a->bytes_written(), written);
+  EXPECT_EQ(a->saves_skipped(), 1u);
+  state.offsets["orders"] += 1;  // 50 records: 5000 bytes, paid for
+  ASSERT_FALSE(a->Save(1, state));
+  EXPECT_GT(a->bytes_written(), written);
+  written = a->bytes_written();
+
+  state.offsets["handoffs"] += 1;
+  state.engine_state[0] = 'z';
+  state.handover = true;
+  ASSERT_FALSE(a->Save(1, state));
+  EXPECT_GT(a->bytes_written(), written);
+  auto loaded = b->Load(1);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((*loaded)->engine_state[0], 'z');
+
+  state.offsets["orders"] += 1;
+  state.handover = false;
+  auto refused = a->Save(1, state);  // skipped, and b's claim is noticed
+  EXPECT_TRUE(refused);
+  EXPECT_TRUE(a->fenced(1));
 }
 
 // Restore cost is one snapshot, not the log: after 30 saves of a 5-chunk state the
