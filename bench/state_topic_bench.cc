@@ -61,7 +61,7 @@ std::unique_ptr<KafkaCheckpointStore> OpenKafka(const DemoCluster& cluster, std:
   options.topic = kTopic;
   options.member = "bench";
   options.bytes_per_record = budget;
-  auto store = KafkaCheckpointStore::Open(options, kPartitions);
+  auto store = KafkaCheckpointStore::Open(options, {});
   if (!store) Fail(store.error().message);
   return std::move(store).value();
 }
@@ -144,9 +144,10 @@ int main(int argc, char** argv) {
   double from_files = Restore(**files, host.basis(), instances);
   auto reader = OpenKafka(**cluster, 0);  // another member: it claims and restores
   double from_topic = Restore(*reader, host.basis(), instances);
-  std::printf("  restore from files  %8.3f s\n  restore from topic  %8.3f s  (%.2fx of files, "
-              "%u threads)\n",
-              from_files, from_topic, from_topic / from_files, RestoreThreads());
+  std::printf(
+      "  restore from files  %8.3f s\n  restore from topic  %8.3f s  (%.2fx of files, "
+      "%u threads)\n",
+      from_files, from_topic, from_topic / from_files, RestoreThreads());
 
   // Bytes per record while one partition's state grows, on a cluster of its own.
   const std::int64_t grown = instances / 20;
@@ -154,13 +155,15 @@ int main(int argc, char** argv) {
   if (!growth) Fail(growth.error().message);
   double unbudgeted = BytesPerRecord(**growth, 0, grown, 1000, 0);
   double budgeted = BytesPerRecord(**growth, 256, grown, 1000, 1);
-  std::printf("  bytes written per record read, state growing to %lld instances, a save "
-              "every 1000 records:\n    every save written %10.1f B\n    budget 256 B/record "
-              "%10.1f B\n",
-              static_cast<long long>(grown), unbudgeted, budgeted);
-  std::printf("{\"state_restore_instances\": %lld, \"state_restore_file_s\": %.3f, "
-              "\"state_restore_topic_s\": %.3f, \"state_bytes_per_record\": %.1f, "
-              "\"state_bytes_per_record_unbudgeted\": %.1f}\n",
-              static_cast<long long>(instances), from_files, from_topic, budgeted, unbudgeted);
+  std::printf(
+      "  bytes written per record read, state growing to %lld instances, a save "
+      "every 1000 records:\n    every save written %10.1f B\n    budget 256 B/record "
+      "%10.1f B\n",
+      static_cast<long long>(grown), unbudgeted, budgeted);
+  std::printf(
+      "{\"state_restore_instances\": %lld, \"state_restore_file_s\": %.3f, "
+      "\"state_restore_topic_s\": %.3f, \"state_bytes_per_record\": %.1f, "
+      "\"state_bytes_per_record_unbudgeted\": %.1f}\n",
+      static_cast<long long>(instances), from_files, from_topic, budgeted, unbudgeted);
   std::filesystem::remove_all(dir);
 }

@@ -216,8 +216,8 @@ struct KafkaCheckpointStore::Kafka {
   std::atomic<std::uint64_t> saves_skipped = 0;
 };
 
-Result<std::unique_ptr<KafkaCheckpointStore>> KafkaCheckpointStore::Open(Options options,
-                                                                         int min_partitions) {
+Result<std::unique_ptr<KafkaCheckpointStore>> KafkaCheckpointStore::Open(
+    Options options, const std::vector<std::string>& input_topics) {
   auto kafka = std::make_unique<Kafka>();
   kafka->topic = options.topic;
   kafka->base_properties = {{"bootstrap.servers", options.brokers}};
@@ -256,14 +256,25 @@ Result<std::unique_ptr<KafkaCheckpointStore>> KafkaCheckpointStore::Open(Options
       rd_kafka_metadata(kafka->producer, 1, nullptr, &metadata, static_cast<int>(options.timeout));
   std::string problem = "it does not exist";
   if (err) problem = std::string("cannot read the cluster's metadata: ") + rd_kafka_err2str(err);
+  int state_partitions = 0;
+  std::string largest_input;  // the input topic with the most partitions
+  int input_partitions = 0;
   for (int t = 0; !err && t < metadata->topic_cnt; ++t) {
     const rd_kafka_metadata_topic_t& topic = metadata->topics[t];
-    if (options.topic != topic.topic || topic.err) continue;
-    problem.clear();
-    if (topic.partition_cnt < min_partitions) {
-      problem = "it has " + std::to_string(topic.partition_cnt) +
-                " partitions, the input topics have " + std::to_string(min_partitions);
+    if (topic.err) continue;
+    if (options.topic == topic.topic) {
+      problem.clear();
+      state_partitions = topic.partition_cnt;
     }
+    if (std::find(input_topics.begin(), input_topics.end(), topic.topic) != input_topics.end() &&
+        topic.partition_cnt > input_partitions) {
+      input_partitions = topic.partition_cnt;
+      largest_input = topic.topic;
+    }
+  }
+  if (problem.empty() && state_partitions < input_partitions) {
+    problem = "it has " + std::to_string(state_partitions) + " partitions, " + largest_input +
+              " has " + std::to_string(input_partitions);
   }
   if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
   if (!problem.empty()) {

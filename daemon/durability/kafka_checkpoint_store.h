@@ -40,10 +40,12 @@ class KafkaCheckpointStore final : public CheckpointStore {
     DurationMs timeout = 30 * kSecond;  // each produce or read as a whole
   };
 
-  // Connects and checks the topic: it exists and has at least `min_partitions` partitions
-  // (the input topics' count). Otherwise an error names the topic and what is wrong; the
-  // docs give the kafka-topics command that creates it.
-  static Result<std::unique_ptr<KafkaCheckpointStore>> Open(Options options, int min_partitions);
+  // Connects and checks the topic: it exists and has at least as many partitions as each
+  // of `input_topics` (state partition p holds input partition p). Otherwise an error
+  // names the topic and what is wrong; the docs give the kafka-topics command that
+  // creates it.
+  static Result<std::unique_ptr<KafkaCheckpointStore>> Open(
+      Options options, const std::vector<std::string>& input_topics);
   ~KafkaCheckpointStore() override;
   KafkaCheckpointStore(const KafkaCheckpointStore&) = delete;
   KafkaCheckpointStore& operator=(const KafkaCheckpointStore&) = delete;

@@ -14,7 +14,7 @@ constexpr char kTopic[] = "handoff.state";
 class KafkaCheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cluster = DemoCluster::Create(1, {{kTopic, 4}, {"small.state", 2}});
+    auto cluster = DemoCluster::Create(1, {{kTopic, 4}, {"small.state", 2}, {"orders", 4}});
     ASSERT_TRUE(cluster) << cluster.error().message;
     cluster_ = std::move(cluster).value();
   }
@@ -33,7 +33,7 @@ class KafkaCheckpointStoreTest : public ::testing::Test {
   }
 
   std::unique_ptr<KafkaCheckpointStore> Member(const std::string& member) {
-    auto store = KafkaCheckpointStore::Open(OptionsFor(member), 4);
+    auto store = KafkaCheckpointStore::Open(OptionsFor(member), {"orders"});
     EXPECT_TRUE(store) << store.error().message;
     return store ? std::move(store).value() : nullptr;
   }
@@ -53,16 +53,15 @@ class KafkaCheckpointStoreTest : public ::testing::Test {
 TEST_F(KafkaCheckpointStoreTest, AMissingOrTooSmallTopicIsRefusedByName) {
   auto options = OptionsFor("a");
   options.topic = "no.such.topic";
-  auto missing = KafkaCheckpointStore::Open(options, 4);
+  auto missing = KafkaCheckpointStore::Open(options, {"orders"});
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("checkpoint.topic no.such.topic is not usable"),
             std::string::npos)
       << missing.error().message;
   options.topic = "small.state";
-  auto small = KafkaCheckpointStore::Open(options, 4);
+  auto small = KafkaCheckpointStore::Open(options, {"orders"});
   ASSERT_FALSE(small);
-  EXPECT_NE(small.error().message.find("has 2 partitions, the input topics have 4"),
-            std::string::npos)
+  EXPECT_NE(small.error().message.find("has 2 partitions, orders has 4"), std::string::npos)
       << small.error().message;
   EXPECT_NE(small.error().message.find("cleanup.policy=compact"), std::string::npos);
 }
@@ -129,7 +128,7 @@ TEST_F(KafkaCheckpointStoreTest, AMemberThatLostItsPartitionCannotWriteTheRestor
 TEST_F(KafkaCheckpointStoreTest, SavesAreSkippedUntilTheRecordsReadPayForThem) {
   auto options = OptionsFor("a");
   options.bytes_per_record = 100;  // a 5000-byte state: one save per 50 records read
-  auto opened = KafkaCheckpointStore::Open(options, 4);
+  auto opened = KafkaCheckpointStore::Open(options, {"orders"});
   ASSERT_TRUE(opened) << opened.error().message;
   auto a = std::move(opened).value();
   auto b = Member("b");
