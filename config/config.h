@@ -18,6 +18,9 @@ namespace handoff {
 struct KafkaConfig {
   std::string brokers = "localhost:9092";
   std::string group_id = "handoffd";
+  // Static membership (group.instance.id): a member restarted under the same id gets its
+  // partitions back without a rebalance. Empty: dynamic membership.
+  std::string group_instance_id;
   std::vector<std::string> topics;
   std::map<std::string, std::string> properties;  // passed to librdkafka unchanged
   std::string breach_topic;                       // empty: not produced

@@ -116,6 +116,7 @@ void ReadKafka(MapReader& root, KafkaConfig* kafka) {
   MapReader reader = root.Child("kafka");
   ReadNonEmptyString(reader, "brokers", &kafka->brokers);
   ReadNonEmptyString(reader, "group_id", &kafka->group_id);
+  ReadString(reader, "group_instance_id", &kafka->group_instance_id);
   ReadTopics(reader, &kafka->topics);
   MapReader properties = reader.Child("properties");
   ReadProperties(properties, &kafka->properties);
