@@ -13,8 +13,8 @@
 #include "config/config_loader.h"
 #include "daemon/api.h"
 #include "daemon/checkpointer.h"
+#include "daemon/durability/open_checkpoint_store.h"
 #include "daemon/engine_host.h"
-#include "daemon/file_checkpoint_store.h"
 #include "daemon/http_server.h"
 #include "daemon/kafka_decision_publisher.h"
 #include "daemon/kafka_event_source.h"
@@ -363,7 +363,7 @@ struct Daemon::State {
   // Durability (issue #7), created by Run(): the decisions topic (a sink of the host when
   // kafka.breach_topic is set), the checkpoint store and the checkpointer.
   std::unique_ptr<KafkaDecisionPublisher> publisher;
-  std::unique_ptr<FileCheckpointStore> store;
+  std::unique_ptr<CheckpointStore> store;
   std::unique_ptr<Checkpointer> checkpointer;
   // Partitions the consumer thread restored when they were assigned, waiting for the
   // engine thread to install them, and the host's basis they are restored under (the
@@ -413,9 +413,14 @@ int Daemon::Run() {
   }
   LogInfo("listening", {{"address", *listening}});
 
-  auto store = FileCheckpointStore::Open(s.config->checkpoint.dir);
+  // Files, or the state topic that several members of the group share (checked here:
+  // it exists and has the input topics' partitions).
+  auto store = OpenCheckpointStore(*s.config, "http://" + *listening);
   if (!store) {
-    LogError("cannot open the checkpoint directory", {{"error", store.error().message}});
+    LogError(s.config->checkpoint.store == CheckpointStoreKind::kFile
+                 ? "cannot open the checkpoint directory"
+                 : "cannot use the checkpoint topic",
+             {{"error", store.error().message}});
     return kExitRuntime;
   }
   s.store = std::move(store).value();

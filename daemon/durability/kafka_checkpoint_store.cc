@@ -192,7 +192,6 @@ struct KafkaCheckpointStore::Kafka {
     auto props = base_properties;
     props.insert(props.end(), {{"group.id", "handoffd-state-reader"},
                                {"enable.auto.commit", "false"},
-                               {"allow.auto.create.topics", "false"},
                                {"enable.partition.eof", "true"},
                                {"max.partition.fetch.bytes", "8388608"}});
     if (!SetAll(conf, props, &error)) {
