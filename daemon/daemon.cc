@@ -224,7 +224,11 @@ struct Daemon::State {
     // Consumer thread, once per assignment: read and restore every new partition's
     // checkpoint on worker threads, keep the engines for the engine thread, and seek to
     // the checkpoints' offsets. The engine thread keeps serving meanwhile.
-    hooks.start_offsets = [this](const std::vector<std::int32_t>& partitions) {
+    // (Copied here: a reload replaces `config` on the engine thread, and these two need
+    // a restart to change anyway.)
+    const bool shared_state = config->checkpoint.store == CheckpointStoreKind::kKafka;
+    hooks.start_offsets = [this, shared_state, topics = config->kafka.topics](
+                              const std::vector<std::int32_t>& partitions) {
       EngineHost::Basis basis;
       {
         std::lock_guard lock(pending_mutex);
@@ -235,7 +239,19 @@ struct Daemon::State {
       std::map<std::int32_t, Checkpointer::Offsets> offsets;
       std::lock_guard lock(pending_mutex);
       for (RestoredPartition& partition : restored) {
-        if (partition.offsets) offsets.emplace(partition.partition, *partition.offsets);
+        if (partition.offsets) {
+          offsets.emplace(partition.partition, *partition.offsets);
+        } else if (shared_state && !partition.error) {
+          // No member ever checkpointed this partition. The committed offset may still
+          // be ahead (auto-commit follows the engine, checkpoints follow the byte budget
+          // and the interval): starting there would skip records whose decisions a
+          // member killed meanwhile never sent. Read the partition from its start.
+          Checkpointer::Offsets from_start;
+          for (const std::string& topic : topics) {
+            from_start[topic] = KafkaEventSource::kFromBeginning;
+          }
+          offsets.emplace(partition.partition, std::move(from_start));
+        }
         pending_restores.insert_or_assign(partition.partition, std::move(partition));
       }
       return offsets;

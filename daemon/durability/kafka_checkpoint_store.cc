@@ -140,10 +140,17 @@ struct KafkaCheckpointStore::Kafka {
     auto reader = NewConsumer();
     if (!reader) return reader.error();
     rd_kafka_t* consumer = *reader;
-    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, topic.c_str(), partition)->offset = from;
-    rd_kafka_assign(consumer, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
+    // The simple (legacy) consumer: no group, nothing to close. (A group consumer that
+    // only assign()s works too, but its close took part in aborts of librdkafka 2.0.2
+    // when the daemon stopped during a rebalance.)
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer, topic.c_str(), nullptr);
+    if (rd_kafka_consume_start(rkt, partition, from) == -1) {
+      Error error{"reading " + topic + " partition " + std::to_string(partition) + ": " +
+                  rd_kafka_err2str(rd_kafka_last_error())};
+      rd_kafka_topic_destroy(rkt);
+      rd_kafka_destroy(consumer);
+      return error;
+    }
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout);
     std::optional<Error> failure;
     std::string last_error = "no record arrived";
@@ -154,7 +161,7 @@ struct KafkaCheckpointStore::Kafka {
                         " timed out (" + last_error + ")"};
         break;
       }
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, kPollMs);
+      rd_kafka_message_t* m = rd_kafka_consume(rkt, partition, kPollMs);
       if (m == nullptr) continue;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         done = true;
@@ -178,20 +185,21 @@ struct KafkaCheckpointStore::Kafka {
       }
       rd_kafka_message_destroy(m);
     }
-    rd_kafka_consumer_close(consumer);
+    rd_kafka_consume_stop(rkt, partition);
+    rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(consumer);
     if (failure) return *failure;
     return out;
   }
 
-  // A consumer outside any group, reading by assign(); it never creates a topic.
+  // A consumer outside any group, for the simple consumer API.
   Result<rd_kafka_t*> NewConsumer() const {
     std::string error;
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     auto props = base_properties;
-    props.insert(props.end(), {{"group.id", "handoffd-state-reader"},
-                               {"enable.auto.commit", "false"},
+    props.insert(props.end(), {{"enable.auto.commit", "false"},
+                               {"enable.auto.offset.store", "false"},
                                {"enable.partition.eof", "true"},
                                {"max.partition.fetch.bytes", "8388608"}});
     if (!SetAll(conf, props, &error)) {
