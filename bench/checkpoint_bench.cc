@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "daemon/engine_host.h"
-#include "daemon/file_checkpoint_store.h"
-#include "daemon/partition_restore.h"
+#include "daemon/durability/file_checkpoint_store.h"
+#include "daemon/durability/partition_restore.h"
+#include "daemon/host/engine_host.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
@@ -80,8 +80,8 @@ OnePartition Run(std::int64_t instances, const std::string& dir) {
   auto store = FileCheckpointStore::Open(dir);
   if (!store.ok()) Fail(store.error().message);
   start = std::chrono::steady_clock::now();
-  if (auto error = (*store)->Save(0, checkpoint))
-    std::fprintf(stderr, "%s\n", error->message.c_str());
+  if (Status saved = (*store)->Save(0, checkpoint); !saved)
+    std::fprintf(stderr, "%s\n", saved.error().message.c_str());
   double write = Seconds(start);
   std::printf("  file write + fsync + rename (writer)%8.3f s\n", write);
   checkpoint = {};
@@ -129,7 +129,7 @@ Spread RunSpread(std::int64_t instances, int partitions, const std::string& dir,
     auto start = std::chrono::steady_clock::now();
     Checkpoint checkpoint{.engine_state = engine.SaveState(), .offsets = {{"orders", count}}};
     longest = std::max(longest, Seconds(start));
-    if (auto error = (*store)->Save(p, checkpoint)) Fail(error->message);
+    if (Status saved = (*store)->Save(p, checkpoint); !saved) Fail(saved.error().message);
     assigned.push_back(p);
   }
   std::printf("  longest per-partition SaveState     %8.3f s  goal <= 0.050 s\n", longest);
@@ -142,8 +142,9 @@ Spread RunSpread(std::int64_t instances, int partitions, const std::string& dir,
   start = std::chrono::steady_clock::now();
   for (RestoredPartition& partition : restored) {
     if (partition.error || !partition.engine) Fail("partition not restored");
-    if (auto error = host.Install(partition.partition, std::move(*partition.engine), partition.basis))
-      Fail(error->message);
+    Status installed =
+        host.Install(partition.partition, std::move(*partition.engine), partition.basis);
+    if (!installed) Fail(installed.error().message);
   }
   double install = Seconds(start);
   spread.restore_total = restore + install;

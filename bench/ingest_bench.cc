@@ -32,12 +32,12 @@
 #include <time.h>
 
 #include "config/config_loader.h"
-#include "daemon/demo_cluster.h"
-#include "daemon/demo_config.h"
-#include "daemon/engine_host.h"
-#include "daemon/kafka_event_source.h"
-#include "daemon/logger.h"
-#include "daemon/thread_name.h"
+#include "daemon/demo/demo_cluster.h"
+#include "daemon/demo/demo_config.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
+#include "daemon/host/thread_name.h"
+#include "daemon/ingest/kafka_event_source.h"
 
 namespace {
 
@@ -294,7 +294,7 @@ Measured Handoffd(const std::string& brokers, std::uint64_t events) {
   EngineThread engine;
   KafkaEventSource source(shared, host, clock,
                           [&engine](std::function<void()> task) { engine.Post(std::move(task)); });
-  if (auto error = source.Start()) Die(error->message);
+  if (Status started = source.Start(); !started) Die(started.error().message);
 
   // Applied = consumed counted by the engine thread; read on that thread.
   std::atomic<std::uint64_t> applied{0};

@@ -29,11 +29,12 @@
 
 #include <boost/asio.hpp>
 
-#include "daemon/api.h"
-#include "daemon/engine_host.h"
-#include "daemon/http_server.h"
-#include "daemon/metrics.h"
-#include "daemon/timeline_store.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/serve/api.h"
+#include "daemon/serve/http_server.h"
+#include "daemon/serve/http_stack.h"
+#include "daemon/serve/metrics.h"
+#include "daemon/serve/timeline_store.h"
 
 namespace handoff {
 namespace {
@@ -114,10 +115,8 @@ double ThreadCpuUs() {
 struct World {
   explicit World(std::shared_ptr<const Config> config)
       : host(config),
-        metrics(host, kBase),
-        timeline(TimelineLimits{.retention = config->time.retention}),
-        api(host, metrics, timeline, Api::Options{}),
-        server(io, Options(), [this](const HttpRequest& request) {
+        stack(io, host, kBase, Options(), Api::Options{},
+              [this](const HttpRequest& request, Api& api) {
           auto start = Clock::now();
           double cpu_start = ThreadCpuUs();
           HttpResponse response = api.Handle(request);
@@ -127,8 +126,6 @@ struct World {
           handler_cpu_us.push_back(ThreadCpuUs() - cpu_start);
           return response;
         }) {
-    host.AddSink(&metrics);
-    host.AddSink(&timeline);
     for (int p = 0; p < kPartitions; ++p) host.Assign(p);
   }
   static HttpServerOptions Options() {
@@ -139,10 +136,7 @@ struct World {
 
   asio::io_context io;
   EngineHost host;
-  Metrics metrics;
-  TimelineStore timeline;
-  Api api;
-  HttpServer server;
+  HttpStack stack;
   std::vector<double> handler_us;
   std::vector<double> handler_cpu_us;
   double worst_batch_cpu_us[2] = {0, 0};  // the slowest 256-event batch: without, with scraping
@@ -208,7 +202,7 @@ int main(int argc, char** argv) {
   using namespace handoff;  // NOLINT: a benchmark's main
   double phase = argc > 1 ? std::atof(argv[1]) : 4.0;
   World world(BenchConfig());
-  Result<std::string> bound = world.server.Start();
+  Result<std::string> bound = world.stack.server.Start();
   if (!bound) {
     std::fprintf(stderr, "cannot listen: %s\n", bound.error().message.c_str());
     return 1;
@@ -235,7 +229,7 @@ int main(int argc, char** argv) {
   std::vector<double> snapshot_ms;
   for (int i = 0; i < 50; ++i) {
     auto start = Clock::now();
-    std::function<std::string()> later = world.metrics.ScrapeLater();
+    std::function<std::string()> later = world.stack.metrics.ScrapeLater();
     auto snapshot = Clock::now();
     std::string text = later();
     auto mid = Clock::now();
@@ -301,7 +295,7 @@ int main(int argc, char** argv) {
   std::printf("{\"scrape_ms\": %.3f, \"scrape_p90_ms\": %.3f, \"scrape_ingest_ratio\": %.3f, "
               "\"scrape_phase_s\": %.1f}\n",
               Percentile(scrape_ms, 0.5), Percentile(scrape_ms, 0.9), ratio, phase);
-  world.server.Stop();
+  world.stack.server.Stop();
   world.io.poll();
   return 0;
 }

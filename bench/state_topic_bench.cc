@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "daemon/demo_cluster.h"
+#include "daemon/demo/demo_cluster.h"
+#include "daemon/durability/file_checkpoint_store.h"
 #include "daemon/durability/kafka_checkpoint_store.h"
-#include "daemon/engine_host.h"
-#include "daemon/file_checkpoint_store.h"
-#include "daemon/partition_restore.h"
+#include "daemon/durability/partition_restore.h"
+#include "daemon/host/engine_host.h"
 #include "handlers/sla_engine.h"
 
 namespace handoff {
@@ -95,7 +95,7 @@ double BytesPerRecord(const DemoCluster& cluster, std::size_t budget, std::int64
     out.clear();
     if ((i + 1) % every == 0) {
       Checkpoint checkpoint{.engine_state = engine.SaveState(), .offsets = {{"orders", i + 1}}};
-      if (auto error = store->Save(partition, checkpoint)) Fail(error->message);
+      if (Status saved = store->Save(partition, checkpoint); !saved) Fail(saved.error().message);
     }
   }
   return static_cast<double>(store->bytes_written()) / static_cast<double>(records);
@@ -133,10 +133,10 @@ int main(int argc, char** argv) {
     Checkpoint checkpoint{.engine_state = engine.SaveState(), .offsets = {{"orders", count}}};
     state_bytes += checkpoint.engine_state.size();
     auto start = std::chrono::steady_clock::now();
-    if (auto error = (*files)->Save(p, checkpoint)) Fail(error->message);
+    if (Status saved = (*files)->Save(p, checkpoint); !saved) Fail(saved.error().message);
     file_save += Seconds(start);
     start = std::chrono::steady_clock::now();
-    if (auto error = kafka->Save(p, checkpoint)) Fail(error->message);
+    if (Status saved = kafka->Save(p, checkpoint); !saved) Fail(saved.error().message);
     kafka_save += Seconds(start);
   }
   std::printf("  state %.1f MB; save all: files %.3f s, topic %.3f s (%.1f MB written, lz4)\n",

@@ -1,4 +1,4 @@
-// `calendars:` (DESIGN.md §3). Hours, holidays and their positions are checked here so
+// `calendars:` (docs/reference/config.md). Hours, holidays and their positions are checked here so
 // every error points at its own line; BusinessCalendar::Create then has the last word on
 // the time zone and on anything this file does not check.
 #include <algorithm>

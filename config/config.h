@@ -1,4 +1,4 @@
-// The daemon's configuration (DESIGN.md §3), fully validated and resolved. Built once by
+// The daemon's configuration (docs/reference/config.md), fully validated and resolved. Built once by
 // LoadConfig (config_loader.h); immutable afterwards and shared read-only. A reload
 // builds a new Config and swaps it in on the engine thread.
 #pragma once

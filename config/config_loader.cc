@@ -125,7 +125,7 @@ void ReadKafka(MapReader& root, KafkaConfig* kafka) {
   reader.RejectUnknownKeys();
 }
 
-// The field pointers default to CloudEvents' attributes (DESIGN.md §3). For plain JSON
+// The field pointers default to CloudEvents' attributes (docs/reference/config.md). For plain JSON
 // they default to the same names at the top level, except the key, which is read from
 // "/key" (and falls back to the Kafka message key when that is absent).
 void ReadEvents(MapReader& root, Declared* declared, EventFormat* events) {
@@ -282,14 +282,6 @@ void ReadConfig(LoadContext& ctx, const YAML::Node& node, Config* config) {
 }
 
 }  // namespace
-
-std::string ConfigError::ToString() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  out += ": ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
 
 EnvLookup ProcessEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {

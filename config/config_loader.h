@@ -1,38 +1,18 @@
-// Loads and validates the daemon's YAML config (DESIGN.md §3) into a Config: every error
+// Loads and validates the daemon's YAML config (docs/reference/config.md) into a Config: every error
 // is collected with file, line, column and key path; HANDOFF_<PATH> environment variables
 // override scalar keys; `*_file` secrets in kafka.properties are read in. Pure functions
 // apart from reading the files named; no exception escapes them. Any thread.
 #pragma once
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_error.h"
 #include "handlers/result.h"
 
 namespace handoff {
-
-// One problem found in a config. `line` and `column` are 1-based; an error about an
-// environment variable has file "env", line 0 and column 0 and names the variable in
-// its message; an error about the file as a whole (unreadable) has line 0 too.
-struct ConfigError {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string key;  // the key path: "slas[1].stop.where.to", "time.lateness"; may be empty
-  std::string message;
-
-  // "orders.yaml:12:5: slas[0].target: bad duration \"2x\" (use e.g. 90s, 15m, 2h, 1h30m,
-  // 3d)"; without ":line:col" when line is 0 and without "key: " when key is empty.
-  std::string ToString() const;
-};
-using ConfigErrors = std::vector<ConfigError>;
-
-// Environment lookup, injectable for tests: returns nullopt if unset.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 // The real process environment (getenv).
 EnvLookup ProcessEnvironment();

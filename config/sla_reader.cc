@@ -1,4 +1,4 @@
-// `slas:` (DESIGN.md §3): each SLA's names, departments, conditions, targets, warn
+// `slas:` (docs/reference/config.md): each SLA's names, departments, conditions, targets, warn
 // thresholds and calendar, with attribute names resolved to indices and the calendar to
 // its shared object.
 #include <algorithm>

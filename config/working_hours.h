@@ -1,4 +1,4 @@
-// Parsing of a calendar's `hours:` and `holidays:` entries (DESIGN.md §3): day keys
+// Parsing of a calendar's `hours:` and `holidays:` entries (docs/reference/config.md): day keys
 // ("mon", "mon-fri", "sat,sun"), intervals ("08:00-12:00", "24:00" only as an end) and
 // holiday dates ("2026-12-24"). Pure functions; any thread.
 #pragma once

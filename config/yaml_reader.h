@@ -13,7 +13,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "config/config_loader.h"
+#include "config/config.h"
+#include "config/config_error.h"
 #include "handlers/time.h"
 
 namespace handoff {

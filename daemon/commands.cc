@@ -4,10 +4,11 @@
 #include <iostream>
 
 #include "config/config_loader.h"
-#include "daemon/build_info.h"
 #include "daemon/daemon.h"
 #include "daemon/demo.h"
-#include "daemon/logger.h"
+#include "daemon/host/build_info.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
 #include "handlers/replay_report.h"
 
 namespace handoff {
@@ -41,9 +42,7 @@ int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) 
   if (!config) return kExitUsage;
   ReplayOptions options{
       .format = config->events,
-      .engine = {.lateness = config->time.lateness,
-                 .dedupe_window = config->time.dedupe_window,
-                 .retention = config->time.retention},
+      .engine = EngineOptionsOf(*config),
       .as_of = kNoTime,
       .instances = args.instances,
   };

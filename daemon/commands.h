@@ -3,23 +3,14 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <ostream>
 #include <string>
 
+#include "daemon/host/runtime_flags.h"
+
 namespace handoff {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;    // bad config, bad flags, unreadable input
-inline constexpr int kExitRuntime = 2;  // the process failed while running
-
 std::string VersionString();  // "handoffd 0.1.0 (revision abc123)"
-
-// Flags shared by `run` and `demo`; unset ones fall back to env, config, default.
-struct RuntimeFlags {
-  std::optional<std::string> listen_address;
-  bool enable_lifecycle = false;
-};
 
 int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err);
 

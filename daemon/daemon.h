@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "config/config.h"
-#include "daemon/clock.h"
-#include "daemon/commands.h"
+#include "daemon/host/clock.h"
+#include "daemon/host/runtime_flags.h"
 
 namespace handoff {
 

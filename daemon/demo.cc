@@ -11,13 +11,13 @@
 
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
-#include "daemon/decision_sink.h"
-#include "daemon/demo_cluster.h"
-#include "daemon/demo_config.h"
-#include "daemon/demo_generator.h"
-#include "daemon/engine_host.h"
-#include "daemon/logger.h"
-#include "daemon/thread_name.h"
+#include "daemon/demo/demo_cluster.h"
+#include "daemon/demo/demo_config.h"
+#include "daemon/demo/demo_generator.h"
+#include "daemon/host/decision_sink.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/logger.h"
+#include "daemon/host/thread_name.h"
 
 namespace handoff {
 namespace {
@@ -80,8 +80,8 @@ int RunDemo(std::uint32_t rate, const RuntimeFlags& flags) {
                            .rate = rate,
                            .partitions = kPartitions,
                            .seed = static_cast<std::uint64_t>(clock.Now())});
-  if (auto error = generator.Start()) {
-    LogError("demo: cannot start the order generator", {{"error", error->message}});
+  if (Status started = generator.Start(); !started) {
+    LogError("demo: cannot start the order generator", {{"error", started.error().message}});
     return kExitRuntime;
   }
 

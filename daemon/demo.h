@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "daemon/commands.h"
+#include "daemon/host/runtime_flags.h"
 
 namespace handoff {
 

@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/commands.h"
-#include "daemon/logger.h"
+#include "daemon/host/logger.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "daemon/logger.h"
+#include "daemon/host/logger.h"
 
 namespace handoff {
 

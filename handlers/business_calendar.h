@@ -1,4 +1,4 @@
-// A business calendar (DESIGN.md §3 `calendars:`, §5 rule 4): weekly working hours in an
+// A business calendar (docs/reference/config.md `calendars`, timing.md): weekly working hours in an
 // IANA time zone, minus whole-day holidays. Immutable after Create(); any thread.
 #pragma once
 
@@ -54,7 +54,7 @@ class BusinessCalendar final : public Calendar {
 
   std::size_t SegmentAt(TimeMs instant) const;
   std::size_t SegmentOwning(TimeMs local) const;
-  TimeMs Resolve(TimeMs local) const;  // DESIGN.md §5 rule 4: gap -> its end, ambiguous -> first
+  TimeMs Resolve(TimeMs local) const;  // timing.md: gap -> its end, ambiguous -> first
   DayWalk StartWalk(TimeMs from) const;
 
   std::string timezone_;

@@ -1,5 +1,5 @@
 // Turns one record (a Kafka message or a replay line) into an Event, or into a rejection
-// with a reason from a fixed list (DESIGN.md §4). Never throws. Not thread-safe: each
+// with a reason from a fixed list (docs/reference/events.md). Never throws. Not thread-safe: each
 // consuming thread owns one decoder, which reuses its parser and padded buffer. The
 // configured pointers are compiled once, at construction, and read in one walk a record.
 #pragma once

@@ -1,4 +1,4 @@
-// How to find an Event's fields in a record (DESIGN.md §3 `events:`): JSON Pointers
+// How to find an Event's fields in a record (docs/reference/config.md `events`): JSON Pointers
 // (RFC 6901) per field and per named attribute. Immutable after config load.
 #pragma once
 

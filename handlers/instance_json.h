@@ -1,5 +1,5 @@
 // The fields every JSON view of an SLA instance shares: the replay report, GET
-// /api/v1/instances and the decisions topic (DESIGN.md §7, §8). Each view adds its own.
+// /api/v1/instances and the decisions topic (docs/reference/http-api.md, decisions-and-replay.md). Each view adds its own.
 #pragma once
 
 #include <string_view>

@@ -1,4 +1,4 @@
-// `handoffd replay` without the I/O (DESIGN.md §5 rule 9, §8): feed it the lines of an
+// `handoffd replay` without the I/O (docs/reference/timing.md "Replay", decisions-and-replay.md): feed it the lines of an
 // events file in order, then Finish() returns the report as JSON. A file is one
 // partition; blank lines are skipped uncounted; rejected lines are counted and skipped.
 #pragma once

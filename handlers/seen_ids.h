@@ -1,4 +1,4 @@
-// The event ids one engine has seen, each with its event time (DESIGN.md §5, rule 8).
+// The event ids one engine has seen, each with its event time (docs/reference/timing.md "Duplicates").
 // Open addressing with linear probing over 24-byte entries {64-bit hash, time, id offset};
 // the ids themselves sit in an arena, read only when a hash matches (a duplicate, or a
 // collision). A new id costs one cache miss and an append, and allocates nothing of its own.

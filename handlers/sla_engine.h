@@ -1,4 +1,4 @@
-// The SLA engine of one partition (DESIGN.md §5). It is passive: every call is given the
+// The SLA engine of one partition (docs/reference/timing.md). It is passive: every call is given the
 // event or the frontier candidate, and appends what it decided to `out`. It never reads a
 // clock, arms a timer or does I/O, so a test moves time by calling AdvanceFrontier.
 // Not thread-safe: the engine thread owns it.
@@ -89,7 +89,7 @@ class SlaEngine {
   // Approximate bytes of engine state (instances, keys, timers), for benchmarks.
   std::size_t MemoryBytes() const;
 
-  // Checkpoints (DESIGN.md §9): everything needed to continue as if the engine had never
+  // Checkpoints (docs/durability.md): everything needed to continue as if the engine had never
   // stopped: the frontier, the reorder buffer, open and remembered closed instances, the
   // dedupe ids and the counters. Timers, counts and queues are derived on restore.
   // Instances name their SLA, so a restore under a changed config keeps every SLA that

@@ -9,8 +9,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "daemon/durability/file_checkpoint_store.h"
 #include "daemon/durability/state_records.h"
-#include "daemon/file_checkpoint_store.h"
 
 namespace handoff {
 namespace {
@@ -387,8 +387,7 @@ Result<bool> KafkaCheckpointStore::NewerClaimIn(std::int32_t partition, const Cl
   });
 }
 
-std::optional<Error> KafkaCheckpointStore::Save(std::int32_t partition,
-                                                const Checkpoint& checkpoint) {
+Status KafkaCheckpointStore::Save(std::int32_t partition, const Checkpoint& checkpoint) {
   bool claimed;
   {
     std::lock_guard lock(mutex_);
@@ -429,7 +428,7 @@ std::optional<Error> KafkaCheckpointStore::Save(std::int32_t partition,
       return fenced_error();
     }
     claims_[partition].verified_through = marks->second - 1;
-    return std::nullopt;
+    return Status();
   }
 
   const std::string bytes = FileCheckpointStore::Encode(partition, checkpoint);
@@ -484,7 +483,7 @@ std::optional<Error> KafkaCheckpointStore::Save(std::int32_t partition,
   stored.verified_through = *last;
   stored.last_size = checkpoint.engine_state.size();
   stored.last_records = records_read;
-  return std::nullopt;
+  return Status();
 }
 
 Result<std::vector<std::int32_t>> KafkaCheckpointStore::List() {

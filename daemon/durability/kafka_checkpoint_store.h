@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-#include "daemon/checkpoint_store.h"
+#include "daemon/durability/checkpoint_store.h"
 #include "handlers/time.h"
 
 namespace handoff {
@@ -50,7 +50,7 @@ class KafkaCheckpointStore final : public CheckpointStore {
   KafkaCheckpointStore(const KafkaCheckpointStore&) = delete;
   KafkaCheckpointStore& operator=(const KafkaCheckpointStore&) = delete;
 
-  std::optional<Error> Save(std::int32_t partition, const Checkpoint& checkpoint) override;
+  Status Save(std::int32_t partition, const Checkpoint& checkpoint) override;
   Result<std::optional<Checkpoint>> Load(std::int32_t partition) override;
   // The state partitions that hold any record.
   Result<std::vector<std::int32_t>> List() override;

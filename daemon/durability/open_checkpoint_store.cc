@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
+#include "daemon/durability/file_checkpoint_store.h"
 #include "daemon/durability/kafka_checkpoint_store.h"
-#include "daemon/file_checkpoint_store.h"
 
 namespace handoff {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "daemon/checkpoint_store.h"
+#include "daemon/durability/checkpoint_store.h"
 
 namespace handoff {
 

@@ -1,5 +1,5 @@
 // `handoffd replay` end to end, in-process: every worked example in
-// ../shared/replay-examples must give exactly its expected.json (key order aside).
+// tests/testdata/replay-examples must give exactly its expected.json (key order aside).
 #include <filesystem>
 #include <fstream>
 #include <sstream>

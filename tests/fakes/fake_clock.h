@@ -1,7 +1,7 @@
 // A Clock that moves only when the test says so.
 #pragma once
 
-#include "daemon/clock.h"
+#include "daemon/host/clock.h"
 
 namespace handoff::testing {
 

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <vector>
 
-#include "daemon/decision_publisher.h"
+#include "daemon/durability/decision_publisher.h"
 
 namespace handoff::testing {
 

@@ -5,18 +5,18 @@
 #include <map>
 #include <mutex>
 
-#include "daemon/checkpoint_store.h"
+#include "daemon/durability/checkpoint_store.h"
 
 namespace handoff::testing {
 
 class MemoryCheckpointStore final : public CheckpointStore {
  public:
-  std::optional<Error> Save(std::int32_t partition, const Checkpoint& checkpoint) override {
+  Status Save(std::int32_t partition, const Checkpoint& checkpoint) override {
     std::lock_guard lock(mutex_);
     if (fail_saves_) return Error{"disk full"};
     ++saves_;
     saved_[partition] = checkpoint;
-    return std::nullopt;
+    return {};
   }
   Result<std::optional<Checkpoint>> Load(std::int32_t partition) override {
     std::lock_guard lock(mutex_);

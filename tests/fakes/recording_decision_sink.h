@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/decision_sink.h"
+#include "daemon/host/decision_sink.h"
 
 namespace handoff::testing {
 

@@ -82,7 +82,7 @@ std::string CreateError(const CalendarSpec& spec) {
   return result.error().message;
 }
 
-// The office calendar of DESIGN.md §3, without Saturday: 9 working hours a day.
+// The office calendar of docs/reference/config.md, without Saturday: 9 working hours a day.
 CalendarSpec BerlinOffice(const std::vector<std::string>& holidays = {}) {
   return Spec("Europe/Berlin", {{"mon-fri", {"08:00-12:00", "13:00-18:00"}}}, holidays);
 }
@@ -374,7 +374,7 @@ TEST(BusinessCalendar, LordHoweThirtyMinuteShift) {
 // ---- holidays, year ends, leap days -----------------------------------------------------
 
 TEST(BusinessCalendar, ThreeWeeksAcrossChristmasAndNewYear) {
-  // DESIGN.md's emea_office: mon-fri 08-12 + 13-18 (9h), sat 09-13 (4h): 49h a week.
+  // docs/reference/config.md's emea_office: mon-fri 08-12 + 13-18 (9h), sat 09-13 (4h): 49h a week.
   // Holidays Thu 12-24, Fri 12-25, Sat 12-26 (a weekend day with hours), Thu 12-31,
   // Fri 01-01. Target: three weeks of working time, 3 x 49h = 147h.
   auto cal = Make(Spec("Europe/Berlin",

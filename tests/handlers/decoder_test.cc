@@ -1,5 +1,5 @@
 // Decoding CloudEvents (structured and binary mode) and mapped JSON, and every rejection
-// reason (DESIGN.md §4).
+// reason (docs/reference/events.md).
 #include "handlers/decoder.h"
 
 #include <fstream>

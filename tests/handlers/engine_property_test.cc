@@ -1,4 +1,4 @@
-// Properties of the engine on random event streams (DESIGN.md §5):
+// Properties of the engine on random event streams (docs/reference/timing.md):
 //  1. Any arrival order within `lateness` gives the identical replay report.
 //  2. A deliberately simple reference model (events in time order, every open instance
 //     checked for a breach before each event; no reorder buffer, no timer index) agrees

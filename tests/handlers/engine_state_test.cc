@@ -1,4 +1,4 @@
-// Checkpoint encoding of the engine (DESIGN.md §9): a restored engine continues exactly as
+// Checkpoint encoding of the engine (docs/durability.md): a restored engine continues exactly as
 // one that never stopped, and damaged state is reported, never trusted.
 #include <algorithm>
 #include <random>

@@ -1,5 +1,5 @@
-// The replay report's counting and rendering (DESIGN.md §5 rule 9, §8). The worked
-// examples in ../shared/replay-examples run through the real command in tests/daemon.
+// The replay report's counting and rendering (docs/reference/timing.md, decisions-and-replay.md). The worked
+// examples in tests/testdata/replay-examples run through the real command in tests/daemon.
 #include "handlers/replay_report.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The timing rules of DESIGN.md §5, one group of tests per rule. Time moves only through
+// The timing rules of docs/reference/timing.md, one group of tests per rule. Time moves only through
 // Offer and AdvanceFrontier; nothing here sleeps or reads a clock.
 #include "handlers/sla_engine.h"
 

@@ -5,14 +5,14 @@ restarting it each time; the decisions it published, deduplicated by id, must eq
 
 The stream (one topic, two partitions) is sorted by event time, lies two days in the
 past, and is produced before the first start, so no event can be late: partitions are
-never caught up (and so never idle, DESIGN.md §5 rule 2) until every record was read.
+never caught up (and so never idle: docs/reference/timing.md) until every record was read.
 The consumer is slowed (one record per fetch, a small pre-fetch queue) and each run is
 killed after a random number of records, so that the kills land while records are still
 being read, between checkpoints written every 200 ms.
 
 Each run joins a new consumer group: a member killed with -9 would otherwise hold its
 partitions until the session timeout. The committed offsets are then of no help, which
-is the point: the checkpoints' offsets are the ones that count (DESIGN.md §9).
+is the point: the checkpoints' offsets are the ones that count (docs/durability.md).
 
 Which --as-of? The live run ends with every partition read to its end and idle, so the
 wall-clock frontier moves to now - lateness, past every deadline of the stream: every

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/demo_cluster.h"
+#include "daemon/demo/demo_cluster.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/demo_cluster.h"
+#include "daemon/demo/demo_cluster.h"
 
 namespace handoff {
 namespace {
@@ -73,9 +73,9 @@ TEST_F(KafkaCheckpointStoreTest, AnotherMemberRestoresTheNewestSnapshot) {
   auto empty = a->Load(2);
   ASSERT_TRUE(empty) << empty.error().message;
   EXPECT_FALSE(*empty);
-  ASSERT_FALSE(a->Save(2, StateOf("first")));
-  ASSERT_FALSE(a->Save(2, StateOf("second", 4321)));
-  ASSERT_FALSE(a->Save(1, StateOf("other")));  // another partition, never Loaded
+  ASSERT_TRUE(a->Save(2, StateOf("first")).ok());
+  ASSERT_TRUE(a->Save(2, StateOf("second", 4321)).ok());
+  ASSERT_TRUE(a->Save(1, StateOf("other")).ok());  // another partition, never Loaded
 
   auto loaded = b->Load(2);
   ASSERT_TRUE(loaded) << loaded.error().message;
@@ -95,29 +95,29 @@ TEST_F(KafkaCheckpointStoreTest, AMemberThatLostItsPartitionCannotWriteTheRestor
   auto c = Member("c");
   ASSERT_TRUE(a && b && c);
   ASSERT_TRUE(a->Load(0));
-  ASSERT_FALSE(a->Save(0, StateOf("a-before")));
+  ASSERT_TRUE(a->Save(0, StateOf("a-before")).ok());
   auto taken = b->Load(0);
   ASSERT_TRUE(taken && *taken);
   EXPECT_EQ((*taken)->engine_state, StateOf("a-before").engine_state);
 
-  auto refused = a->Save(0, StateOf("a-zombie"));
-  ASSERT_TRUE(refused);
-  EXPECT_NE(refused->message.find("claimed by another member"), std::string::npos);
+  Status refused = a->Save(0, StateOf("a-zombie"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("claimed by another member"), std::string::npos);
   EXPECT_TRUE(a->fenced(0));
-  EXPECT_TRUE(a->Save(0, StateOf("a-zombie")));  // and stays refused
+  EXPECT_FALSE(a->Save(0, StateOf("a-zombie")).ok());  // and stays refused
   EXPECT_FALSE(b->fenced(0));
 
   auto restored = c->Load(0);
   ASSERT_TRUE(restored && *restored);
   EXPECT_EQ((*restored)->engine_state, StateOf("a-before").engine_state);
-  EXPECT_TRUE(b->Save(0, StateOf("b-after")));  // c claimed after b: b is fenced in turn
+  EXPECT_FALSE(b->Save(0, StateOf("b-after")).ok());  // c claimed after b: b is fenced in turn
   EXPECT_TRUE(b->fenced(0));
 
   // a is assigned the partition again: it claims anew and may save.
   auto back = a->Load(0);
   ASSERT_TRUE(back && *back);
   EXPECT_FALSE(a->fenced(0));
-  ASSERT_FALSE(a->Save(0, StateOf("a-again")));
+  ASSERT_TRUE(a->Save(0, StateOf("a-again")).ok());
   auto last = c->Load(0);
   ASSERT_TRUE(last && *last);
   EXPECT_EQ((*last)->engine_state, StateOf("a-again").engine_state);
@@ -133,23 +133,23 @@ TEST_F(KafkaCheckpointStoreTest, SavesAreSkippedUntilTheRecordsReadPayForThem) {
   auto a = std::move(opened).value();
   auto b = Member("b");
   Checkpoint state = StateOf("x");
-  ASSERT_FALSE(a->Save(1, state));  // the first is always written
+  ASSERT_TRUE(a->Save(1, state).ok());  // the first is always written
   std::uint64_t written = a->bytes_written();
 
   state.offsets["orders"] += 49;
   state.engine_state[0] = 'y';
-  ASSERT_FALSE(a->Save(1, state));
+  ASSERT_TRUE(a->Save(1, state).ok());
   EXPECT_EQ(a->bytes_written(), written);
   EXPECT_EQ(a->saves_skipped(), 1u);
   state.offsets["orders"] += 1;  // 50 records: 5000 bytes, paid for
-  ASSERT_FALSE(a->Save(1, state));
+  ASSERT_TRUE(a->Save(1, state).ok());
   EXPECT_GT(a->bytes_written(), written);
   written = a->bytes_written();
 
   state.offsets["handoffs"] += 1;
   state.engine_state[0] = 'z';
   state.handover = true;
-  ASSERT_FALSE(a->Save(1, state));
+  ASSERT_TRUE(a->Save(1, state).ok());
   EXPECT_GT(a->bytes_written(), written);
   auto loaded = b->Load(1);
   ASSERT_TRUE(loaded && *loaded);
@@ -157,8 +157,7 @@ TEST_F(KafkaCheckpointStoreTest, SavesAreSkippedUntilTheRecordsReadPayForThem) {
 
   state.offsets["orders"] += 1;
   state.handover = false;
-  auto refused = a->Save(1, state);  // skipped, and b's claim is noticed
-  EXPECT_TRUE(refused);
+  EXPECT_FALSE(a->Save(1, state).ok());  // skipped, and b's claim is noticed
   EXPECT_TRUE(a->fenced(1));
 }
 
@@ -169,7 +168,7 @@ TEST_F(KafkaCheckpointStoreTest, RestoreReadsOneSnapshotHoweverLongTheLog) {
   auto b = Member("b");
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(a->Load(3));
-  for (int i = 0; i < 30; ++i) ASSERT_FALSE(a->Save(3, StateOf("s" + std::to_string(i))));
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(a->Save(3, StateOf("s" + std::to_string(i))).ok());
   auto loaded = b->Load(3);
   ASSERT_TRUE(loaded && *loaded);
   EXPECT_EQ((*loaded)->engine_state, StateOf("s29").engine_state);

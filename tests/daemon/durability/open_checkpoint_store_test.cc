@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "daemon/demo_cluster.h"
+#include "daemon/demo/demo_cluster.h"
+#include "daemon/durability/file_checkpoint_store.h"
 #include "daemon/durability/kafka_checkpoint_store.h"
-#include "daemon/file_checkpoint_store.h"
 
 namespace handoff {
 namespace {

@@ -1,0 +1,384 @@
+#include "daemon/serve/api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <map>
+#include <queue>
+#include <tuple>
+#include <vector>
+
+#include "handlers/instance_json.h"
+#include "handlers/json_writer.h"
+
+namespace handoff {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+
+constexpr std::string_view kIndexPage = R"(<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>handoffd</title></head>
+<body>
+<h1>handoffd</h1>
+<p>SLA timers for handoffs between departments.</p>
+<ul>
+<li><a href="metrics">/metrics</a> &mdash; Prometheus metrics</li>
+<li><a href="api/v1/instances">/api/v1/instances</a> &mdash; open SLA instances, most overdue first
+(<a href="api/v1/instances?state=overdue">overdue only</a>)</li>
+<li>/api/v1/orders/{key} &mdash; one order's SLA timeline</li>
+<li><a href="-/healthy">/-/healthy</a> and <a href="-/ready">/-/ready</a></li>
+</ul>
+</body>
+</html>
+)";
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = std::string(kJson);
+  response.body = std::move(body);
+  response.compressible = true;
+  return response;
+}
+
+HttpResponse JsonError(int status, std::string_view message) {
+  JsonWriter json;
+  json.BeginObject().Key("error").String(message).EndObject();
+  return Json(status, json.Take());
+}
+
+// Whether `method` is one of `methods` ("GET, HEAD").
+bool AllowsMethod(std::string_view methods, std::string_view method) {
+  while (!methods.empty()) {
+    std::size_t comma = methods.find(", ");
+    if (methods.substr(0, comma) == method) return true;
+    if (comma == std::string_view::npos) break;
+    methods.remove_prefix(comma + 2);
+  }
+  return false;
+}
+
+HttpResponse MethodNotAllowed(std::string_view allow) {
+  HttpResponse response = Text(405, "Method not allowed\n");
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+// Query parameters, decoded; the last of a repeated name wins. nullopt on a bad escape.
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> params;
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    std::size_t eq = pair.find('=');
+    auto name = UrlDecode(pair.substr(0, eq), true);
+    auto value = UrlDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!name || !value) return std::nullopt;
+    params[*name] = *value;
+  }
+  return params;
+}
+
+// Ranking of /api/v1/instances: instances with a deadline first, the furthest past it
+// (measured against their partition's frontier) first; then by start, key, SLA, cycle
+// so equal ranks come out in a stable order.
+struct Candidate {
+  bool has_deadline;
+  DurationMs overdue_by;  // frontier - deadline; negative: time left
+  InstanceSnapshot snapshot;
+};
+
+bool RanksBefore(bool a_has, DurationMs a_over, const InstanceSnapshot& a, bool b_has,
+                 DurationMs b_over, const InstanceSnapshot& b) {
+  if (a_has != b_has) return a_has;
+  if (a_over != b_over) return a_over > b_over;
+  return std::tie(a.started_at, a.key, a.sla, a.cycle) <
+         std::tie(b.started_at, b.key, b.sla, b.cycle);
+}
+
+struct RanksBeforeCmp {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    return RanksBefore(a.has_deadline, a.overdue_by, a.snapshot, b.has_deadline, b.overdue_by,
+                       b.snapshot);
+  }
+};
+
+}  // namespace
+
+std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      unsigned value = 0;
+      if (i + 2 >= text.size()) return std::nullopt;
+      auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec != std::errc() || end != text.data() + i + 3) return std::nullopt;
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& flags) {
+  HttpServerOptions options;
+  options.listen_address = flags.listen_address.value_or(web.listen_address);
+  options.tls_cert_file = web.tls_cert_file;
+  options.tls_key_file = web.tls_key_file;
+  options.basic_auth_users = web.basic_auth_users;
+  return options;
+}
+
+Api::Api(const EngineHost& host, Metrics& metrics, const TimelineStore& timeline, Options options)
+    : host_(host), metrics_(metrics), timeline_(timeline), options_(std::move(options)) {}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  try {
+    std::string_view target = request.target;
+    std::size_t question = target.find('?');
+    std::string_view path = target.substr(0, question);
+    std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    // Every route, once: the path (a prefix with something after it, when `prefix`),
+    // the methods it answers (also the Allow header of a 405) and what answers it.
+    struct Route {
+      std::string_view path;
+      bool prefix;
+      std::string_view methods;
+      HttpResponse (*answer)(Api& api, std::string_view rest, std::string_view query);
+    };
+    static constexpr Route kRoutes[] = {
+        {"/", false, "GET, HEAD",
+         [](Api&, std::string_view, std::string_view) {
+           HttpResponse response = Text(200, std::string(kIndexPage));
+           response.content_type = "text/html; charset=utf-8";
+           return response;
+         }},
+        {"/metrics", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view) {
+           // The snapshot is taken here, on the engine thread; the server turns it into
+           // text (and gzip) on its worker thread.
+           HttpResponse response = Text(200, "");
+           response.render = api.metrics_.ScrapeLater();
+           response.content_type = std::string(kMetricsContentType);
+           response.compressible = true;
+           return response;
+         }},
+        {"/-/healthy", false, "GET, HEAD",
+         [](Api&, std::string_view, std::string_view) {
+           return Text(200, "handoffd is Healthy.\n");
+         }},
+        {"/-/ready", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view) {
+           return api.host_.ready()
+                      ? Text(200, "handoffd is Ready.\n")
+                      : Text(503, "handoffd is not ready: partitions are being restored.\n");
+         }},
+        {"/-/reload", false, "POST, PUT",
+         [](Api& api, std::string_view, std::string_view) { return api.Reload(); }},
+        {"/api/v1/instances", false, "GET, HEAD",
+         [](Api& api, std::string_view, std::string_view query) { return api.Instances(query); }},
+        {"/api/v1/orders/", true, "GET, HEAD",
+         [](Api& api, std::string_view key, std::string_view) { return api.Order(key); }},
+    };
+    for (const Route& route : kRoutes) {
+      std::string_view rest;
+      if (route.prefix) {
+        if (!path.starts_with(route.path) || path.size() == route.path.size()) continue;
+        rest = path.substr(route.path.size());
+      } else if (path != route.path) {
+        continue;
+      }
+      if (!AllowsMethod(route.methods, request.method)) {
+        return MethodNotAllowed(route.methods);
+      }
+      return route.answer(*this, rest, query);
+    }
+    return Text(404, "Not found\n");
+  } catch (const std::exception& e) {
+    return Text(500, std::string("Internal server error: ") + e.what() + "\n");
+  }
+}
+
+HttpResponse Api::Reload() {
+  if (!options_.enable_lifecycle) return Text(403, "Lifecycle API is not enabled.\n");
+  if (!options_.reload) return Text(500, "reload is not wired\n");
+  Result<std::string> result = options_.reload();
+  if (!result) return Text(500, result.error().message + "\n");
+  return Text(200, *result + "\n");
+}
+
+HttpResponse Api::Instances(std::string_view query) const {
+  auto params = ParseQuery(query);
+  if (!params) return JsonError(400, "malformed query string");
+  const std::vector<SlaDefinition>& slas = host_.config().slas;
+
+  std::optional<std::size_t> sla;
+  if (auto it = params->find("sla"); it != params->end() && !it->second.empty()) {
+    auto found = std::find_if(slas.begin(), slas.end(),
+                              [&](const SlaDefinition& d) { return d.name == it->second; });
+    if (found == slas.end()) return JsonError(400, "unknown sla \"" + it->second + "\"");
+    sla = static_cast<std::size_t>(found - slas.begin());
+  }
+  std::optional<InstanceState> state;
+  if (auto it = params->find("state"); it != params->end() && !it->second.empty()) {
+    if (it->second == "running") {
+      state = InstanceState::kRunning;
+    } else if (it->second == "paused") {
+      state = InstanceState::kPaused;
+    } else if (it->second == "overdue") {
+      state = InstanceState::kOverdue;
+    } else {
+      return JsonError(400, "state must be running, paused or overdue");
+    }
+  }
+  std::size_t limit = options_.default_limit;
+  if (auto it = params->find("limit"); it != params->end()) {
+    const std::string& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || limit == 0 ||
+        limit > options_.max_limit) {
+      return JsonError(400, "limit must be an integer from 1 to " +
+                                std::to_string(options_.max_limit));
+    }
+  }
+
+  // One pass over the open instances keeping the best `limit` in a heap whose top is the
+  // worst kept: O(open × log limit) time, O(limit) memory, no copy of the rest.
+  std::priority_queue<Candidate, std::vector<Candidate>, RanksBeforeCmp> best;
+  std::size_t matched = 0;
+  std::int32_t cached_partition = -1;
+  TimeMs frontier = kNoTime;
+  host_.VisitOpenInstances([&](std::int32_t partition, const InstanceSnapshot& snapshot) {
+    if (sla && snapshot.sla != *sla) return;
+    if (state && snapshot.state != *state) return;
+    ++matched;
+    if (partition != cached_partition) {
+      cached_partition = partition;
+      frontier = host_.partitions().at(partition).engine.frontier();
+    }
+    bool has_deadline = snapshot.deadline != kNoTime;
+    DurationMs overdue_by = has_deadline ? frontier - snapshot.deadline : 0;
+    if (best.size() == limit) {
+      const Candidate& worst = best.top();
+      if (!RanksBefore(has_deadline, overdue_by, snapshot, worst.has_deadline, worst.overdue_by,
+                       worst.snapshot)) {
+        return;
+      }
+      best.pop();
+    }
+    best.push(Candidate{has_deadline, overdue_by, snapshot});
+  });
+
+  std::vector<Candidate> ranked;
+  ranked.reserve(best.size());
+  while (!best.empty()) {
+    ranked.push_back(std::move(const_cast<Candidate&>(best.top())));
+    best.pop();
+  }
+  std::reverse(ranked.begin(), ranked.end());
+
+  JsonWriter json;
+  json.BeginObject().Key("instances").BeginArray();
+  for (const Candidate& c : ranked) {
+    const InstanceSnapshot& s = c.snapshot;
+    json.BeginObject();
+    WriteInstanceFields(json, s, slas[s.sla].name, EndedAt::kOmit);  // DESIGN.md §7's fields
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("matched").Int(static_cast<std::int64_t>(matched));
+  json.Key("limit").Int(static_cast<std::int64_t>(limit));
+  json.EndObject();
+  return Json(200, json.Take());
+}
+
+HttpResponse Api::Order(std::string_view encoded_key) const {
+  auto key = UrlDecode(encoded_key, false);
+  if (!key) return JsonError(400, "malformed order key");
+  const TimelineStore::Order* order = timeline_.Find(*key);
+  if (order == nullptr) return JsonError(404, "no timeline for order \"" + *key + "\"");
+  const std::vector<SlaDefinition>& slas = host_.config().slas;
+
+  // Group the decisions by instance, in the order the instances first appear.
+  using InstanceId = std::tuple<std::uint16_t, std::uint32_t, TimeMs>;  // sla, cycle, start
+  std::vector<InstanceId> ids;
+  std::map<InstanceId, std::vector<const TimelineStore::Entry*>> by_instance;
+  for (const TimelineStore::Entry& entry : order->entries) {
+    InstanceId id{entry.instance.sla, entry.instance.cycle, entry.instance.started_at};
+    auto [it, inserted] = by_instance.try_emplace(id);
+    if (inserted) ids.push_back(id);
+    it->second.push_back(&entry);
+  }
+
+  JsonWriter json;
+  json.BeginObject().Key("key").String(*key).Key("truncated").Bool(order->truncated);
+  json.Key("instances").BeginArray();
+  for (const InstanceId& id : ids) {
+    const auto& entries = by_instance[id];
+    const TimelineStore::Entry& last = *entries.back();  // the instance as of its last decision
+    const InstanceSnapshot& instance = last.instance;
+    json.BeginObject()
+        .Key("sla").String(instance.sla < slas.size() ? slas[instance.sla].name : "")
+        .Key("cycle").Int(instance.cycle)
+        .Key("partition").Int(last.partition)
+        .Key("state").String(InstanceStateName(instance.state))
+        .Key("started_at").Time(instance.started_at)
+        .Key("deadline").Time(instance.deadline)
+        .Key("breached_at").Time(instance.breached_at)
+        .Key("ended_at").Time(instance.ended_at)
+        .Key("elapsed_seconds").Seconds(instance.elapsed)
+        .Key("target_seconds").Seconds(instance.target)
+        .Key("as_of").Time(last.at);
+    json.Key("events").BeginArray();
+    for (const auto* e : entries) {
+      if (!e->event_id.empty()) json.String(e->event_id);
+    }
+    json.EndArray();
+    json.Key("pauses").BeginArray();
+    bool open_pause = false;
+    for (const auto* e : entries) {
+      if (e->kind == DecisionKind::kPaused) {
+        if (open_pause) json.Key("resumed_at").Null().EndObject();
+        json.BeginObject().Key("paused_at").Time(e->at);
+        open_pause = true;
+      } else if (e->kind == DecisionKind::kResumed && open_pause) {
+        json.Key("resumed_at").Time(e->at).EndObject();
+        open_pause = false;
+      }
+    }
+    if (open_pause) json.Key("resumed_at").Null().EndObject();
+    json.EndArray();
+    json.Key("decisions").BeginArray();
+    for (const auto* e : entries) {
+      json.BeginObject().Key("kind").String(DecisionKindName(e->kind)).Key("at").Time(e->at);
+      if (e->kind == DecisionKind::kWarning) json.Key("threshold").Number(e->threshold);
+      if (!e->event_id.empty()) json.Key("event_id").String(e->event_id);
+      json.Key("state").String(InstanceStateName(e->instance.state));
+      json.Key("elapsed_seconds").Seconds(e->instance.elapsed);
+      json.EndObject();
+    }
+    json.EndArray();
+    json.EndObject();
+  }
+  json.EndArray().EndObject();
+  return Json(200, json.Take());
+}
+
+}  // namespace handoff

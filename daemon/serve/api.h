@@ -1,0 +1,58 @@
+// What the HTTP server answers (DESIGN.md §7): /metrics, /-/healthy, /-/ready,
+// /-/reload, /api/v1/instances, /api/v1/orders/{key} and the index page /. Reads engine
+// state directly, so it runs on the engine thread (the server's loop); it never throws.
+// Routes, parameters, limits and JSON shapes are documented in docs/http-api.md.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "daemon/host/engine_host.h"
+#include "daemon/host/runtime_flags.h"
+#include "daemon/serve/http_server.h"
+#include "daemon/serve/metrics.h"
+#include "daemon/serve/timeline_store.h"
+#include "handlers/result.h"
+
+namespace handoff {
+
+class Api {
+ public:
+  // POST /-/reload calls this (the same as SIGHUP). The value is a message for the
+  // client; an error answers 500 with its message.
+  using ReloadHook = std::function<Result<std::string>()>;
+
+  struct Options {
+    bool enable_lifecycle = false;  // --web.enable-lifecycle: else /-/reload is 403
+    ReloadHook reload;
+    std::size_t default_limit = 100;  // /api/v1/instances without limit=
+    std::size_t max_limit = 10'000;   // limit= above this is 400
+  };
+
+  Api(const EngineHost& host, Metrics& metrics, const TimelineStore& timeline, Options options);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  HttpResponse Instances(std::string_view query) const;
+  HttpResponse Order(std::string_view encoded_key) const;
+  HttpResponse Reload();
+
+  const EngineHost& host_;
+  Metrics& metrics_;
+  const TimelineStore& timeline_;
+  Options options_;
+};
+
+// The server's options from the config's `web:` section; --web.listen-address (when
+// given) wins over web.listen_address.
+HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& flags);
+
+// Percent-decoding of a URL component; with `plus_is_space` (query strings) '+' is a
+// space. nullopt for a malformed escape.
+std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space);
+
+}  // namespace handoff

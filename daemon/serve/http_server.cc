@@ -1,0 +1,501 @@
+#include <utility>  // Boost 1.74's Asio needs std::exchange declared first under C++20
+
+#include "daemon/serve/http_server.h"
+
+#include <zlib.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <charconv>
+#include <exception>
+#include <optional>
+#include <unordered_map>
+
+#include "daemon/host/logger.h"
+#include "daemon/host/thread_name.h"
+#include "daemon/serve/basic_auth.h"
+
+namespace handoff {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+TimeMs SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+HttpResponse Plain(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse Unauthorized() {
+  HttpResponse response = Plain(401, "Unauthorized\n");
+  response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"handoffd\", charset=\"UTF-8\"");
+  return response;
+}
+
+// Gzips a compressible body when the client accepts it; either way says that the
+// answer varies with Accept-Encoding. Leaves the response not compressible (done).
+void Compress(HttpResponse& out, bool client_accepts_gzip) {
+  if (!out.compressible) return;
+  out.compressible = false;
+  out.headers.emplace_back("Vary", "Accept-Encoding");
+  if (!client_accepts_gzip) return;
+  std::string zipped = Gzip(out.body);
+  if (zipped.empty()) return;
+  out.body = std::move(zipped);
+  out.headers.emplace_back("Content-Encoding", "gzip");
+}
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  const asio::ip::address address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+// Connections, as the server sees them: it closes them all on Stop.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void Close() = 0;
+};
+
+}  // namespace
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::io_context& io, HttpServerOptions options, Handler handler)
+      : io(io),
+        options(std::move(options)),
+        handler(std::move(handler)),
+        acceptor(io),
+        accept_retry(io),
+        auth(this->options.basic_auth_users) {}
+
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void RejectBusy(tcp::socket socket);
+
+  asio::io_context& io;
+  const HttpServerOptions options;
+  const Handler handler;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  BasicAuth auth;
+  std::optional<ssl::context> tls;
+  // bcrypt checks and response rendering (serializing, gzip) run here, off the loop.
+  std::unique_ptr<asio::thread_pool> worker;
+  std::size_t pending_auth = 0;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+  std::uint64_t next_connection = 0;
+  bool stopped = false;
+};
+
+namespace {
+
+// One connection: read a request (bounded by size and time), answer it, repeat while the
+// client keeps it alive. Every completion handler holds a shared_ptr to the session and
+// to the server state, so both outlive whatever the io_context still has queued.
+template <class Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  Session(std::shared_ptr<HttpServer::State> server, std::uint64_t id, Stream stream)
+      : server_(std::move(server)), id_(id), stream_(std::move(stream)) {}
+  ~Session() override { server_->connections.erase(id_); }
+
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(server_->options.tls_handshake_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Close();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+  void Close() override {
+    beast::error_code ec;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().socket().close(ec);
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void Read() {
+    const HttpServerOptions& options = server_->options;
+    parser_.emplace();
+    parser_->header_limit(options.max_header_bytes);
+    parser_->body_limit(options.max_body_bytes);
+    // One deadline for the whole request: dribbling bytes does not extend it.
+    Lowest().expires_after(options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (server_->stopped) return Close();
+    if (ec == http::error::header_limit) return Reply(Plain(431, "Request headers too large\n"), true);
+    if (ec == http::error::body_limit) return Reply(Plain(413, "Request body too large\n"), true);
+    if (ec && ec.category() == beast::error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Reply(Plain(400, "Bad request\n"), true);  // the bytes were not HTTP
+    }
+    if (ec) return Shutdown();  // closed, reset or timed out: nobody to answer
+
+    const auto& request = parser_->get();
+    keep_alive_ = request.keep_alive();
+    head_ = request.method() == http::verb::head;
+    if (static_cast<std::size_t>(std::distance(request.begin(), request.end())) >
+        server_->options.max_header_fields) {
+      return Reply(Plain(431, "Too many request header fields\n"), true);
+    }
+    gzip_ = AcceptsGzip(View(request[http::field::accept_encoding]));
+
+    BasicAuth& auth = server_->auth;
+    if (auth.enabled()) {
+      auto credentials = BasicAuth::Parse(View(request[http::field::authorization]));
+      if (!credentials) return Reply(Unauthorized(), false);
+      if (!auth.Cached(*credentials, SteadyMs())) return VerifyThenDispatch(std::move(*credentials));
+    }
+    Dispatch();
+  }
+
+  // bcrypt takes tens of milliseconds: it runs on the auth worker, and the answer comes
+  // back to the engine thread. The queue is bounded, so guessing passwords costs the
+  // guesser, not the engine.
+  void VerifyThenDispatch(BasicAuth::Credentials credentials) {
+    HttpServer::State& server = *server_;
+    if (server.pending_auth >= server.options.max_pending_auth) {
+      return Reply(Plain(503, "Too many authentication attempts in flight\n"), true);
+    }
+    ++server.pending_auth;
+    asio::post(*server.worker, [self = this->shared_from_this(),
+                                     credentials = std::move(credentials)]() mutable {
+      bool ok = false;
+      try {
+        ok = self->server_->auth.Verify(credentials);
+      } catch (...) {  // out of memory: a refusal, never an escape from the worker
+      }
+      // The session moves back whole: its last reference must drop on the engine thread.
+      asio::io_context& io = self->server_->io;
+      asio::post(io, [self = std::move(self), credentials = std::move(credentials), ok] {
+        HttpServer::State& server = *self->server_;
+        --server.pending_auth;
+        if (server.stopped) return self->Close();
+        if (!ok) return self->Reply(Unauthorized(), false);
+        server.auth.Remember(credentials, SteadyMs());
+        self->Dispatch();
+      });
+    });
+  }
+
+  void Dispatch() {
+    const auto& request = parser_->get();
+    HttpRequest in{std::string(request.method_string()), std::string(request.target())};
+    HttpResponse out;
+    try {
+      out = server_->handler(in);
+    } catch (const std::exception& e) {
+      LogError("http handler failed", {{"target", in.target}, {"error", e.what()}});
+      out = Plain(500, "Internal server error\n");
+    } catch (...) {
+      LogError("http handler failed", {{"target", in.target}});
+      out = Plain(500, "Internal server error\n");
+    }
+    if (!out.render) return Reply(std::move(out), false);
+    // The handler took its snapshot on the loop; the text and its gzip are made on the
+    // worker, and the answer comes back here to be written.
+    asio::post(*server_->worker, [self = this->shared_from_this(), out = std::move(out),
+                                  gzip = gzip_]() mutable {
+      try {
+        out.body = out.render();
+        Compress(out, gzip);
+      } catch (...) {
+        out = Plain(500, "Internal server error\n");
+      }
+      out.render = nullptr;
+      asio::io_context& io = self->server_->io;
+      asio::post(io, [self = std::move(self), out = std::move(out)]() mutable {
+        if (self->server_->stopped) return self->Close();
+        self->Reply(std::move(out), false);
+      });
+    });
+  }
+
+  void Reply(HttpResponse out, bool close) {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(out.status));
+    response_.set(http::field::server, "handoffd");
+    response_.set(http::field::content_type, out.content_type);
+    Compress(out, gzip_);
+    for (const auto& [name, value] : out.headers) response_.set(name, value);
+    response_.keep_alive(keep_alive_ && !close && !server_->stopped);
+    if (head_) {
+      response_.content_length(out.body.size());  // the size a GET would send
+    } else {
+      response_.body() = std::move(out.body);
+      response_.prepare_payload();
+    }
+    Lowest().expires_after(server_->options.write_timeout);
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->Close();
+                        if (!self->response_.keep_alive()) return self->Shutdown();
+                        self->Read();
+                      });
+  }
+
+  void Shutdown() {
+    if constexpr (kTls) {
+      Lowest().expires_after(server_->options.write_timeout);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ec;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  std::shared_ptr<HttpServer::State> server_;
+  std::uint64_t id_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool gzip_ = false;
+};
+
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
+// "host:port", "[v6]:port", ":port" (every interface).
+std::optional<std::pair<std::string, std::string>> SplitHostPort(const std::string& address) {
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = address.substr(0, colon);
+  std::string port = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return std::nullopt;
+  }
+  return std::make_pair(host, port);
+}
+
+}  // namespace
+
+void HttpServer::State::Accept() {
+  acceptor.async_accept(
+      io, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        self->OnAccept(ec, std::move(socket));
+      });
+}
+
+void HttpServer::State::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopped || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    // Out of descriptors, most likely: try again shortly instead of spinning.
+    LogWarn("http accept failed", {{"error", ec.message()}});
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec && !self->stopped) self->Accept();
+    });
+    return;
+  }
+  if (connections.size() >= options.max_connections) {
+    RejectBusy(std::move(socket));
+  } else {
+    std::uint64_t id = next_connection++;
+    if (tls) {
+      auto session = std::make_shared<TlsSession>(
+          shared_from_this(), id, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls));
+      connections[id] = session;
+      session->Start();
+    } else {
+      auto session =
+          std::make_shared<PlainSession>(shared_from_this(), id, beast::tcp_stream(std::move(socket)));
+      connections[id] = session;
+      session->Start();
+    }
+  }
+  Accept();
+}
+
+// Over the connection limit: a short 503 written without waiting (a fresh socket's buffer
+// always takes it), then close. A TLS client just sees the connection closed.
+void HttpServer::State::RejectBusy(tcp::socket socket) {
+  beast::error_code ec;
+  if (!tls) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 21\r\n\r\nToo many connections\n";
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
+  socket.close(ec);
+}
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
+    : state_(std::make_shared<State>(io, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+  if (state_->worker) state_->worker->join();
+}
+
+Result<std::string> HttpServer::Start() {
+  State& s = *state_;
+  const HttpServerOptions& options = s.options;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Error{"web: tls_cert_file and tls_key_file must be set together"};
+  }
+  if (!options.tls_cert_file.empty()) {
+    s.tls.emplace(ssl::context::tls_server);
+    beast::error_code ec;
+    s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1,
+                       ec);
+    s.tls->use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec) return Error{"web.tls_cert_file " + options.tls_cert_file + ": " + ec.message()};
+    s.tls->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+    if (ec) return Error{"web.tls_key_file " + options.tls_key_file + ": " + ec.message()};
+  }
+  s.worker = std::make_unique<asio::thread_pool>(1);
+  asio::post(*s.worker, [] { NameThisThread("handoff-http"); });
+
+  auto host_port = SplitHostPort(options.listen_address);
+  if (!host_port) {
+    return Error{"listen address \"" + options.listen_address + "\" is not host:port"};
+  }
+  const auto& [host, port] = *host_port;
+  std::vector<tcp::endpoint> candidates;
+  if (host.empty()) {  // every interface: dual-stack IPv6 where the host has it, else IPv4
+    auto number = static_cast<unsigned short>(std::stoi(port));
+    candidates = {tcp::endpoint(tcp::v6(), number), tcp::endpoint(tcp::v4(), number)};
+  } else {
+    beast::error_code ec;
+    tcp::resolver resolver(s.io);
+    auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
+    if (ec) return Error{"listen address " + options.listen_address + ": " + ec.message()};
+    for (const auto& entry : results) candidates.push_back(entry.endpoint());
+  }
+  beast::error_code ec;
+  for (const tcp::endpoint& endpoint : candidates) {
+    ec = {};
+    s.acceptor.close(ec);
+    s.acceptor.open(endpoint.protocol(), ec);
+    if (ec) continue;
+    s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (endpoint.address().is_v6() && host.empty()) s.acceptor.set_option(asio::ip::v6_only(false), ec);
+    s.acceptor.bind(endpoint, ec);
+    if (ec) continue;
+    s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) break;
+  }
+  if (ec || !s.acceptor.is_open()) {
+    return Error{"listen on " + options.listen_address + ": " + ec.message()};
+  }
+  std::string bound = FormatEndpoint(s.acceptor.local_endpoint(ec));
+  s.Accept();
+  return bound;
+}
+
+void HttpServer::Stop() {
+  State& s = *state_;
+  if (s.stopped) return;
+  s.stopped = true;
+  beast::error_code ec;
+  s.acceptor.close(ec);
+  s.accept_retry.cancel();
+  for (auto& [_, weak] : s.connections) {
+    if (auto connection = weak.lock()) connection->Close();
+  }
+  if (s.worker) s.worker->stop();
+}
+
+std::size_t HttpServer::connections() const { return state_->connections.size(); }
+
+bool AcceptsGzip(std::string_view header) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  auto iequals = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+    }
+    return true;
+  };
+  while (!header.empty()) {
+    std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    std::size_t semicolon = item.find(';');
+    std::string_view coding = trim(item.substr(0, semicolon));
+    if (!iequals(coding, "gzip") && coding != "*") continue;
+    bool refused = false;
+    while (semicolon != std::string_view::npos) {
+      item = item.substr(semicolon + 1);
+      semicolon = item.find(';');
+      std::string_view param = trim(item.substr(0, semicolon));
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        std::string_view q = trim(param.substr(2));
+        refused = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
+      }
+    }
+    if (!refused) return true;
+  }
+  return false;
+}
+
+std::string Gzip(std::string_view data) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+}  // namespace handoff

@@ -1,0 +1,265 @@
+#include "daemon/serve/http_server.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "daemon/serve/basic_auth.h"
+#include "tests/daemon/serve/http_test_config.h"
+#include "tests/daemon/serve/http_test_support.h"
+#include "tests/fakes/sla_builder.h"
+
+namespace handoff {
+namespace {
+
+using namespace handoff::testing;  // NOLINT: test-local builders
+using std::chrono::milliseconds;
+
+HttpServerOptions Loopback() {
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  return options;
+}
+
+TEST(HttpServer, EveryEndpointOverTheWire) {
+  TestServer server(HttpTestConfig(), Loopback());
+  auto r = Get(server.port(), "/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r->body.find("handoff_sla_started_total{"), std::string::npos);
+  EXPECT_EQ(r->headers.count("content-encoding"), 0u);
+
+  EXPECT_EQ(Get(server.port(), "/")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/")->headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(Get(server.port(), "/-/healthy")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/-/ready")->status, 503);
+  server.OnEngine([](EngineHost& host, Metrics&) { host.SetReady(true); });
+  EXPECT_EQ(Get(server.port(), "/-/ready")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/api/v1/instances")->status, 200);
+  EXPECT_EQ(Get(server.port(), "/api/v1/instances?state=late")->status, 400);
+  EXPECT_EQ(Get(server.port(), "/api/v1/orders/o1")->status, 404);
+  EXPECT_EQ(Get(server.port(), "/nothing")->status, 404);
+
+  auto post = Fetch(server.port(), Request("POST", "/metrics"));
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->headers["allow"], "GET, HEAD");
+  EXPECT_EQ(Fetch(server.port(), Request("POST", "/-/reload"))->status,
+            403);
+
+  auto head = Fetch(server.port(), Request("HEAD", "/metrics"));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_GT(std::stoul(head->headers["content-length"]), 1000u);
+}
+
+TEST(HttpServer, EngineStateIsServedAsItChanges) {
+  TestServer server(HttpTestConfig(), Loopback());
+  server.OnEngine([](EngineHost& host, Metrics&) {
+    TimeMs t = T("2026-11-27T10:00:00Z");
+    host.Assign(0);
+    host.Offer(0, Requested("r1", t, "order-42"), t);
+    host.Offer(0, Ev("n", "order.note", t + 2 * kHour, "zz"), t);
+  });
+  auto instances = Get(server.port(), "/api/v1/instances?state=overdue");
+  ASSERT_TRUE(instances);
+  EXPECT_NE(instances->body.find(R"("key":"order-42")"), std::string::npos);
+  auto order = Get(server.port(), "/api/v1/orders/order-42");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->status, 200);
+  EXPECT_NE(order->body.find(R"("kind":"breached")"), std::string::npos);
+  auto scrape = Get(server.port(), "/metrics");
+  EXPECT_EQ(SampleValue(scrape->body, "handoff_sla_breached_total", {"sla=\"sales_to_ops_accept\""}),
+            1.0);
+}
+
+TEST(HttpServer, GzipWhenTheClientAsks) {
+  TestServer server(HttpTestConfig(), Loopback());
+  auto plain = Get(server.port(), "/metrics");
+  auto zipped = Fetch(server.port(), Request("GET", "/metrics", {{"Accept-Encoding", "gzip"}}));
+  ASSERT_TRUE(plain && zipped);
+  EXPECT_EQ(zipped->headers["content-encoding"], "gzip");
+  EXPECT_EQ(zipped->headers["vary"], "Accept-Encoding");
+  EXPECT_LT(zipped->body.size(), plain->body.size() / 3);
+  std::string body = Gunzip(zipped->body);
+  // process_* values move between scrapes; the SLA part does not.
+  EXPECT_EQ(body.substr(0, body.find("process_")), plain->body.substr(0, plain->body.find("process_")));
+  auto refused = Fetch(server.port(), Request("GET", "/metrics", {{"Accept-Encoding", "gzip;q=0"}}));
+  EXPECT_EQ(refused->headers.count("content-encoding"), 0u);
+}
+
+TEST(AcceptsGzip, ReadsTokensAndQualities) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("deflate, GZIP;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip; q=0.000"));
+  EXPECT_FALSE(AcceptsGzip("x-gzip2"));
+}
+
+TEST(HttpServer, OversizedAndMalformedRequestsAreRefused) {
+  TestServer server(HttpTestConfig(), Loopback());
+  auto big = Fetch(server.port(), Request("GET", "/metrics", {{"X-Big", std::string(9000, 'a')}}));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 431);
+  ClientRequest many = Request("GET", "/-/healthy");
+  for (int i = 0; i < 80; ++i) many.headers.emplace_back("X-H" + std::to_string(i), "v");
+  EXPECT_EQ(Fetch(server.port(), many)->status, 431);
+
+  RawConnection garbage(server.port());
+  ASSERT_TRUE(garbage.ok());
+  garbage.Send("THIS IS NOT HTTP\r\n\r\n");
+  std::string answer = garbage.ReadAll(milliseconds(3000));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+
+  RawConnection body(server.port());
+  body.Send("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  answer = body.ReadAll(milliseconds(3000));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+}
+
+// A client that sends a request a byte at a time (and then stops) holds one connection,
+// never the loop: another client's scrape completes while it is still connected, and the
+// read timeout closes it whatever its pace.
+TEST(HttpServer, SlowClientDoesNotBlockAnotherScrape) {
+  HttpServerOptions options = Loopback();
+  options.read_timeout = milliseconds(1500);
+  TestServer server(HttpTestConfig(), options);
+  RawConnection slow(server.port());
+  ASSERT_TRUE(slow.ok());
+  for (char c : std::string("GET /metrics HTTP/1.1\r\nHo")) {
+    ASSERT_TRUE(slow.Send(std::string(1, c)));
+  }
+  auto start = std::chrono::steady_clock::now();
+  ClientRequest request = Request("GET", "/metrics");
+  request.timeout = milliseconds(1000);
+  auto scrape = Fetch(server.port(), request);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_LT(took, milliseconds(1000));
+  EXPECT_FALSE(slow.ClosedByPeer(milliseconds(0)));  // still open while the scrape finished
+  // The scrape's connection goes once the server reads its end; the slow one stays.
+  EXPECT_TRUE(server.AwaitConnections(1, milliseconds(1000)));
+  // Dribbling on does not extend the deadline.
+  slow.Send("s");
+  EXPECT_TRUE(slow.ClosedByPeer(milliseconds(5000)));
+}
+
+TEST(HttpServer, ConnectionsOverTheLimitGet503) {
+  HttpServerOptions options = Loopback();
+  options.max_connections = 2;
+  TestServer server(HttpTestConfig(), options);
+  RawConnection a(server.port());
+  RawConnection b(server.port());
+  ASSERT_TRUE(server.AwaitConnections(2, milliseconds(1000)));
+  auto refused = Get(server.port(), "/-/healthy");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+}
+
+TEST(HttpServer, BasicAuthRejectsMissingAndWrongAndAcceptsRight) {
+  HttpServerOptions options = Loopback();
+  options.basic_auth_users = {{"alice", BcryptHash("s3cret")}};
+  TestServer server(HttpTestConfig(), options);
+
+  auto missing = Get(server.port(), "/metrics");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(missing->headers["www-authenticate"], "Basic realm=\"handoffd\", charset=\"UTF-8\"");
+  auto with = [&](std::string header) {
+    return Fetch(server.port(),
+                 Request("GET", "/metrics", {{"Authorization", header}}));
+  };
+  EXPECT_EQ(with(BasicAuthHeader("alice", "wrong"))->status, 401);
+  EXPECT_EQ(with(BasicAuthHeader("mallory", "s3cret"))->status, 401);
+  EXPECT_EQ(with("Basic !!!")->status, 401);
+  EXPECT_EQ(with("Bearer abc")->status, 401);
+  EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret"))->status, 200);
+  EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret"))->status, 200);  // from the cache
+  EXPECT_EQ(with(BasicAuthHeader("alice", "s3cret "))->status, 401);
+}
+
+TEST(BasicAuth, ParsesTheHeader) {
+  auto c = BasicAuth::Parse(BasicAuthHeader("bob", "pa:ss"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->user, "bob");
+  EXPECT_EQ(c->password, "pa:ss");
+  EXPECT_TRUE(BasicAuth::Parse("basic " + BasicAuthHeader("a", "b").substr(6)));
+  EXPECT_FALSE(BasicAuth::Parse(""));
+  EXPECT_FALSE(BasicAuth::Parse("Basic"));
+  EXPECT_FALSE(BasicAuth::Parse("Basic bm9jb2xvbg=="));  // "nocolon"
+}
+
+TEST(BasicAuth, VerifiesBcryptAndCachesSuccess) {
+  BasicAuth auth({{"alice", BcryptHash("s3cret")}}, kMinute, 2);
+  BasicAuth::Credentials right{"alice", "s3cret"};
+  EXPECT_TRUE(auth.Verify(right));
+  EXPECT_FALSE(auth.Verify({"alice", "s3creT"}));
+  EXPECT_FALSE(auth.Verify({"bob", "s3cret"}));
+  EXPECT_FALSE(auth.Cached(right, 0));
+  auth.Remember(right, 0);
+  EXPECT_TRUE(auth.Cached(right, kMinute - 1));
+  EXPECT_FALSE(auth.Cached(right, kMinute));
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("handoff_tls_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 -keyout " +
+                          (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() +
+                          " > /dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) GTEST_SKIP() << "openssl could not make a certificate";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(TlsTest, ScrapeOverHttps) {
+  HttpServerOptions options = Loopback();
+  options.tls_cert_file = (dir_ / "cert.pem").string();
+  options.tls_key_file = (dir_ / "key.pem").string();
+  TestServer server(HttpTestConfig(), options);
+  ClientRequest request = Request("GET", "/metrics");
+  request.tls = true;
+  auto scrape = Fetch(server.port(), request);
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_NE(scrape->body.find("handoff_build_info{"), std::string::npos);
+  // Plain HTTP on the TLS port gets no HTTP answer.
+  request.tls = false;
+  request.timeout = milliseconds(2000);
+  auto plain = Fetch(server.port(), request);
+  EXPECT_FALSE(plain && plain->status == 200);
+}
+
+TEST(HttpServer, StartReportsBadAddressesAndTlsFiles) {
+  for (const char* address : {"nonsense", "127.0.0.1:99999", "127.0.0.1:x", "no.such.host.invalid:1"}) {
+    HttpServerOptions options;
+    options.listen_address = address;
+    EXPECT_FALSE(StartOnce(options).ok()) << address;
+  }
+  HttpServerOptions options = Loopback();
+  options.tls_cert_file = "/nonexistent/cert.pem";
+  EXPECT_FALSE(StartOnce(options).ok());  // no key file
+  options.tls_key_file = "/nonexistent/key.pem";
+  Result<std::string> missing = StartOnce(options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("tls_cert_file"), std::string::npos);
+  options = HttpServerOptions();
+  options.listen_address = ":0";
+  Result<std::string> any = StartOnce(options);
+  ASSERT_TRUE(any.ok()) << any.error().message;
+  EXPECT_NE(any->find(':'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace handoff

@@ -1,0 +1,106 @@
+#include "daemon/serve/timeline_store.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/host/engine_host.h"
+#include "tests/daemon/serve/http_test_config.h"
+#include "tests/fakes/sla_builder.h"
+
+namespace handoff {
+namespace {
+
+using namespace handoff::testing;  // NOLINT: test-local builders
+
+Decision Make(DecisionKind kind, std::string key, TimeMs at, std::string event_id = "") {
+  Decision d;
+  d.kind = kind;
+  d.at = at;
+  d.event_id = std::move(event_id);
+  d.instance.key = std::move(key);
+  d.instance.cycle = 1;
+  d.instance.started_at = at;
+  return d;
+}
+
+TEST(TimelineStore, KeepsEveryDecisionOfAnOrderFromTheEngine) {
+  auto config = HttpTestConfig();
+  EngineHost host(config);
+  TimelineStore store(TimelineLimits{.retention = config->time.retention});
+  host.AddSink(&store);
+  host.Assign(0);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host.Offer(0, Requested("r1", t, "o1"), t);
+  host.Offer(0, OnHold("h1", t + kMinute, "o1"), t);
+  host.Offer(0, Released("l1", t + 2 * kMinute, "o1"), t);
+  host.Offer(0, Accepted("a1", t + 3 * kHour, "o1"), t);
+  host.Offer(0, Ev("noise", "order.note", t + 4 * kHour, "zz"), t);
+
+  const TimelineStore::Order* order = store.Find("o1");
+  ASSERT_NE(order, nullptr);
+  std::vector<DecisionKind> kinds;
+  for (const auto& e : order->entries) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds, (std::vector<DecisionKind>{
+                       DecisionKind::kStarted, DecisionKind::kPaused, DecisionKind::kResumed,
+                       DecisionKind::kWarning, DecisionKind::kWarning, DecisionKind::kBreached,
+                       DecisionKind::kResolved}));
+  EXPECT_EQ(order->entries.front().event_id, "r1");
+  EXPECT_EQ(order->entries.back().event_id, "a1");
+  EXPECT_EQ(order->open, 0u);
+  EXPECT_EQ(store.Find("zz"), nullptr);  // no decision, no timeline
+}
+
+TEST(TimelineStore, DropsAClosedOrderRetentionAfterItsLastClose) {
+  TimelineStore store(TimelineLimits{.retention = kDay});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  std::vector<Decision> batch = {Make(DecisionKind::kStarted, "o1", t, "r1"),
+                                 Make(DecisionKind::kMet, "o1", t + kHour, "a1"),
+                                 Make(DecisionKind::kStarted, "o2", t, "r2")};
+  store.OnDecisions(0, batch);
+  EXPECT_EQ(store.order_count(), 2u);
+  // Just before the day is over: still there.
+  std::vector<Decision> later = {Make(DecisionKind::kStarted, "o3", t + kHour + kDay - 1)};
+  store.OnDecisions(0, later);
+  EXPECT_NE(store.Find("o1"), nullptr);
+  later = {Make(DecisionKind::kStarted, "o4", t + kHour + kDay)};
+  store.OnDecisions(0, later);
+  EXPECT_EQ(store.Find("o1"), nullptr);
+  EXPECT_NE(store.Find("o2"), nullptr);  // still open: kept
+  EXPECT_EQ(store.entry_count(), 3u);
+}
+
+TEST(TimelineStore, AnOrderThatReopensIsNotDroppedByItsEarlierClose) {
+  TimelineStore store(TimelineLimits{.retention = kDay});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  std::vector<Decision> batch = {Make(DecisionKind::kStarted, "o1", t),
+                                 Make(DecisionKind::kMet, "o1", t + kHour),
+                                 Make(DecisionKind::kStarted, "o1", t + 2 * kHour)};
+  store.OnDecisions(0, batch);
+  batch = {Make(DecisionKind::kStarted, "o9", t + 3 * kDay)};
+  store.OnDecisions(0, batch);
+  ASSERT_NE(store.Find("o1"), nullptr);
+  EXPECT_EQ(store.Find("o1")->entries.size(), 3u);
+}
+
+TEST(TimelineStore, CapsEntriesPerOrderAndInTotal) {
+  TimelineStore store(TimelineLimits{.retention = kDay, .max_entries = 10, .max_entries_per_order = 4});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  std::vector<Decision> batch;
+  for (int i = 0; i < 6; ++i) batch.push_back(Make(DecisionKind::kWarning, "busy", t + i));
+  store.OnDecisions(0, batch);
+  ASSERT_NE(store.Find("busy"), nullptr);
+  EXPECT_EQ(store.Find("busy")->entries.size(), 4u);
+  EXPECT_TRUE(store.Find("busy")->truncated);
+  EXPECT_EQ(store.Find("busy")->entries.front().at, t + 2);  // the oldest went
+
+  // Eight more orders of one entry: the least recently touched ("busy") goes first.
+  for (int i = 0; i < 8; ++i) {
+    batch = {Make(DecisionKind::kStarted, "o" + std::to_string(i), t + 10 + i)};
+    store.OnDecisions(0, batch);
+  }
+  EXPECT_LE(store.entry_count(), 10u);
+  EXPECT_EQ(store.Find("busy"), nullptr);
+  EXPECT_NE(store.Find("o7"), nullptr);
+}
+
+}  // namespace
+}  // namespace handoff
