@@ -123,7 +123,7 @@ TEST_F(EngineHostTest, RestoredPartitionIsNotIdleAtOnce) {
   host_.Offer(0, Requested("e1", t, "o"), t);
   std::string state = host_.partitions().at(0).engine.SaveState();
   TimeMs wall = t + 24 * kHour;
-  ASSERT_FALSE(host_.Restore(0, state));
+  ASSERT_TRUE(host_.Restore(0, state).ok());
   host_.SetCaughtUp(0, true);
   EXPECT_EQ(host_.Tick(wall), wall + 10 * kSecond);
   EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
