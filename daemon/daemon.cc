@@ -3,6 +3,7 @@
 #include "daemon/daemon.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <string_view>
 
@@ -220,6 +221,16 @@ Status Daemon::State::Start() {
       host, *store, *checkpointer, http.metrics, clock,
       [this] { asio::post(io, [this] { MaybeReady(); }); });
   if (shared_state) {
+    // The engine thread ticks at least every second, so 5 s between ticks is a stall. The
+    // hold covers two heartbeats after it (librdkafka's default interval is 3 s): the
+    // first one answered after a lost session revokes the partitions.
+    DurationMs heartbeat = 3 * kSecond;
+    auto configured = config().kafka.properties.find("heartbeat.interval.ms");
+    if (configured != config().kafka.properties.end()) {
+      std::from_chars(configured->second.data(),
+                      configured->second.data() + configured->second.size(), heartbeat);
+    }
+    host.GuardWallClockAfterStalls(5 * kSecond, 2 * heartbeat + kSecond);
     Checkpointer::Offsets from_start;
     for (const std::string& topic : config().kafka.topics) {
       from_start[topic] = KafkaEventSource::kFromBeginning;

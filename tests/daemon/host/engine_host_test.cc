@@ -131,6 +131,27 @@ TEST_F(EngineHostTest, RestoredPartitionIsNotIdleAtOnce) {
   EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
 }
 
+// Several members: a member stopped (SIGSTOP) past its session lost its partitions
+// without knowing it. When it continues, the wall clock has jumped; for the hold after
+// such a stall its idle partitions do not follow it, so it decides no breach on the
+// wall clock before its consumer learned that the partitions are gone.
+TEST_F(EngineHostTest, AfterAStallTheWallClockIsHeldBeforeItDecidesAgain) {
+  host_.GuardWallClockAfterStalls(5 * kSecond, 10 * kSecond);
+  host_.Assign(0);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host_.Offer(0, Requested("e1", t, "o"), t);
+  host_.SetCaughtUp(0, true);
+  host_.Tick(t + kSecond);
+  host_.Tick(t + 2 * kSecond);  // ticks a second apart: no stall
+  TimeMs resumed = t + 2 * kHour;  // the process was stopped for two hours
+  EXPECT_EQ(host_.Tick(resumed), resumed + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(resumed + 5 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(resumed + 10 * kSecond);  // still running, still assigned: the member owns it
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
+}
+
 TEST_F(EngineHostTest, PartitionStillReadingBacklogDoesNotFollowWallClock) {
   host_.Assign(0);
   TimeMs t = T("2026-11-27T10:00:00Z");
