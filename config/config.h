@@ -19,6 +19,9 @@ namespace handoff {
 struct KafkaConfig {
   std::string brokers = "localhost:9092";
   std::string group_id = "handoffd";
+  // Static membership (group.instance.id): a member restarted under the same id gets its
+  // partitions back without a rebalance. Empty: dynamic membership.
+  std::string group_instance_id;
   std::vector<std::string> topics;
   std::map<std::string, std::string> properties;  // passed to librdkafka unchanged
   std::string breach_topic;                       // empty: not produced
@@ -33,8 +36,14 @@ struct TimeConfig {
   DurationMs max_future = kHour;  // live: events further ahead of the clock are rejected
 };
 
+// Where partition state lives: files on this machine's disk (one member), or a Kafka
+// topic, so that several members of one consumer group can take partitions over.
+enum class CheckpointStoreKind { kFile, kKafka };
+
 struct CheckpointConfig {
-  std::string dir = "/var/lib/handoffd";
+  CheckpointStoreKind store = CheckpointStoreKind::kFile;
+  std::string dir = "/var/lib/handoffd";  // store: file
+  std::string topic = "handoff.state";    // store: kafka
   DurationMs interval = 10 * kSecond;
 };
 

@@ -118,6 +118,7 @@ void ReadKafka(MapReader& root, KafkaConfig* kafka) {
   MapReader reader = root.Child("kafka");
   ReadNonEmptyString(reader, "brokers", &kafka->brokers);
   ReadNonEmptyString(reader, "group_id", &kafka->group_id);
+  ReadString(reader, "group_instance_id", &kafka->group_instance_id);
   ReadTopics(reader, &kafka->topics);
   MapReader properties = reader.Child("properties");
   ReadProperties(properties, &kafka->properties);
@@ -197,9 +198,29 @@ void ReadTime(MapReader& root, TimeConfig* time) {
   reader.RejectUnknownKeys();
 }
 
-void ReadCheckpoint(MapReader& root, CheckpointConfig* checkpoint) {
+void ReadCheckpoint(MapReader& root, const KafkaConfig& kafka, CheckpointConfig* checkpoint) {
   MapReader reader = root.Child("checkpoint");
+  ReadChoice<CheckpointStoreKind>(
+      reader, "store",
+      {{"file", CheckpointStoreKind::kFile}, {"kafka", CheckpointStoreKind::kKafka}},
+      &checkpoint->store);
   ReadNonEmptyString(reader, "dir", &checkpoint->dir);
+  ReadNonEmptyString(reader, "topic", &checkpoint->topic);
+  // The state topic holds only state records: sharing it with events or decisions would
+  // make each read the other's records.
+  if (auto topic = reader.GetScalar("topic");
+      topic && checkpoint->store == CheckpointStoreKind::kKafka) {
+    std::vector<std::pair<std::string_view, std::string_view>> taken;  // topic, its key
+    for (const std::string& input : kafka.topics) taken.emplace_back(input, "kafka.topics");
+    taken.emplace_back(kafka.breach_topic, "kafka.breach_topic");
+    taken.emplace_back(kafka.dead_letter_topic, "kafka.dead_letter_topic");
+    for (const auto& [name, key] : taken) {
+      if (name.empty() || name != topic->text) continue;  // an empty topic is not produced
+      reader.ctx().Error(topic->origin, reader.PathOf("topic"),
+                         "\"" + topic->text + "\" is already " + std::string(key) +
+                             "; the state needs a topic of its own");
+    }
+  }
   ReadDuration(reader, "interval", &checkpoint->interval, Bound::kPositive);
   reader.RejectUnknownKeys();
 }
@@ -278,7 +299,7 @@ void ReadConfig(LoadContext& ctx, const YAML::Node& node, Config* config) {
   ReadTime(root, &config->time);
   ReadCalendars(root, &declared, config);
   ReadSlas(root, declared, config);
-  ReadCheckpoint(root, &config->checkpoint);
+  ReadCheckpoint(root, config->kafka, &config->checkpoint);
   ReadWeb(root, &config->web);
   root.RejectUnknownKeys();
 }

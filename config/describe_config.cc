@@ -137,8 +137,10 @@ std::string DescribeConfig(const Config& config) {
            (sla.shadow ? ", shadow (no decisions sent)" : "") + "\n";
   }
   out += "departments: " + Join(Departments(config), ", ") + "\n";
-  out += "checkpoint: dir=" + config.checkpoint.dir +
-         " interval=" + FormatDuration(config.checkpoint.interval) + "\n";
+  out += config.checkpoint.store == CheckpointStoreKind::kKafka
+             ? "checkpoint: store=kafka topic=" + config.checkpoint.topic
+             : "checkpoint: store=file dir=" + config.checkpoint.dir;
+  out += " interval=" + FormatDuration(config.checkpoint.interval) + "\n";
   std::vector<std::string> users;
   for (const auto& [user, hash] : config.web.basic_auth_users) users.push_back(user);
   out += "web: listen_address=" + config.web.listen_address +

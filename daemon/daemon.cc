@@ -3,6 +3,7 @@
 #include "daemon/daemon.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <string_view>
 
@@ -11,7 +12,7 @@
 #include "config/config_loader.h"
 #include "daemon/config_reload.h"
 #include "daemon/durability/checkpointer.h"
-#include "daemon/durability/file_checkpoint_store.h"
+#include "daemon/durability/open_checkpoint_store.h"
 #include "daemon/durability/kafka_decision_publisher.h"
 #include "daemon/host/engine_host.h"
 #include "daemon/host/logger.h"
@@ -171,7 +172,7 @@ struct Daemon::State {
   // when kafka.breach_topic is set), the checkpoint store, the checkpointer and its glue
   // to the source.
   std::unique_ptr<KafkaDecisionPublisher> publisher;
-  std::unique_ptr<FileCheckpointStore> store;
+  std::unique_ptr<CheckpointStore> store;
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<PartitionHandover> handover;
   std::unique_ptr<KafkaEventSource> kafka;  // created by Start()
@@ -196,8 +197,15 @@ Status Daemon::State::Start() {
   if (!listening) return Failed("cannot start the HTTP server", listening.error());
   LogInfo("listening", {{"address", *listening}});
 
-  auto opened = FileCheckpointStore::Open(config().checkpoint.dir);
-  if (!opened) return Failed("cannot open the checkpoint directory", opened.error());
+  // Files, or the state topic that several members of the group share (checked here:
+  // it exists and has the input topics' partitions).
+  const bool shared_state = config().checkpoint.store == CheckpointStoreKind::kKafka;
+  auto opened = OpenCheckpointStore(config(), "http://" + *listening);
+  if (!opened) {
+    return Failed(shared_state ? "cannot use the checkpoint topic"
+                               : "cannot open the checkpoint directory",
+                  opened.error());
+  }
   store = std::move(opened).value();
   if (!config().kafka.breach_topic.empty()) {
     auto created = KafkaDecisionPublisher::Create(host);
@@ -212,6 +220,23 @@ Status Daemon::State::Start() {
   handover = std::make_unique<PartitionHandover>(
       host, *store, *checkpointer, http.metrics, clock,
       [this] { asio::post(io, [this] { MaybeReady(); }); });
+  if (shared_state) {
+    // The engine thread ticks at least every second, so 5 s between ticks is a stall. The
+    // hold covers two heartbeats after it (librdkafka's default interval is 3 s): the
+    // first one answered after a lost session revokes the partitions.
+    DurationMs heartbeat = 3 * kSecond;
+    auto configured = config().kafka.properties.find("heartbeat.interval.ms");
+    if (configured != config().kafka.properties.end()) {
+      std::from_chars(configured->second.data(),
+                      configured->second.data() + configured->second.size(), heartbeat);
+    }
+    host.GuardWallClockAfterStalls(5 * kSecond, 2 * heartbeat + kSecond);
+    Checkpointer::Offsets from_start;
+    for (const std::string& topic : config().kafka.topics) {
+      from_start[topic] = KafkaEventSource::kFromBeginning;
+    }
+    handover->set_start_without_checkpoint(std::move(from_start));
+  }
 
   KafkaEventSource::Options options;
   options.hooks = handover->Hooks();

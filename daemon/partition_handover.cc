@@ -64,7 +64,11 @@ std::map<std::int32_t, Checkpointer::Offsets> PartitionHandover::Restore(
   std::map<std::int32_t, Checkpointer::Offsets> offsets;
   std::lock_guard lock(mutex_);
   for (RestoredPartition& partition : restored) {
-    if (partition.offsets) offsets.emplace(partition.partition, *partition.offsets);
+    if (partition.offsets) {
+      offsets.emplace(partition.partition, *partition.offsets);
+    } else if (start_without_checkpoint_ && !partition.error) {
+      offsets.emplace(partition.partition, *start_without_checkpoint_);
+    }
     pending_.insert_or_assign(partition.partition, std::move(partition));
   }
   return offsets;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "daemon/durability/checkpoint_store.h"
 #include "daemon/durability/checkpointer.h"
@@ -35,6 +36,14 @@ class PartitionHandover {
   // Engine thread, at shutdown: a revoked partition's checkpoint gets what is left of the
   // shutdown budget instead of its usual timeout.
   void set_deadline(TimeMs deadline) { deadline_ = deadline; }
+  // Before Hooks(): where a partition with no checkpoint at all starts, instead of the
+  // committed offset. With the state shared by several members (checkpoint.store: kafka)
+  // no checkpoint means no member ever wrote one, while auto-commit follows the engine
+  // and may be ahead of decisions a member killed meanwhile never sent: such a partition
+  // is read from its start (KafkaEventSource::kFromBeginning).
+  void set_start_without_checkpoint(Checkpointer::Offsets offsets) {
+    start_without_checkpoint_ = std::move(offsets);
+  }
   // Whether a partition is restored but not yet installed (any thread).
   bool restores_pending();
   // Whether a revoked partition's checkpoint found a decision undelivered (engine thread).
@@ -57,6 +66,7 @@ class PartitionHandover {
   std::map<std::int32_t, RestoredPartition> pending_;
   EngineHost::Basis basis_;
   TimeMs deadline_ = kNoTime;  // engine thread
+  std::optional<Checkpointer::Offsets> start_without_checkpoint_;  // set before Hooks()
   bool decisions_lost_ = false;  // engine thread
 };
 

@@ -18,6 +18,10 @@ namespace handoff {
 struct Checkpoint {
   std::string engine_state;                     // SlaEngine::SaveState()
   std::map<std::string, std::int64_t> offsets;  // topic -> next offset to read
+  // The partition is leaving this member (revoke, shutdown): a store that may skip a
+  // periodic save (KafkaCheckpointStore's byte budget) writes this one, so the next owner
+  // starts exactly here and re-sends nothing.
+  bool handover = false;
 };
 
 class CheckpointStore {

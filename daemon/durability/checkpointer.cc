@@ -208,6 +208,7 @@ bool Checkpointer::Enqueue(std::int32_t partition, std::uint64_t round_id,
   job.checkpoint.engine_state = it->second.engine.SaveState();
   auto applied = applied_.find(partition);
   if (applied != applied_.end()) job.checkpoint.offsets = applied->second;
+  job.checkpoint.handover = round_id == 0;  // SaveNow: a revoke or the shutdown
   if (publisher_) job.mark = publisher_->Mark();
   job.round_id = round_id;
   job.sync = sync;

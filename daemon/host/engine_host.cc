@@ -112,12 +112,21 @@ void EngineHost::SetLag(std::int32_t partition, const std::string& topic, std::i
 TimeMs EngineHost::Tick(TimeMs wall_now) {
   const DurationMs lateness = config_->time.lateness;
   const DurationMs idle_timeout = config_->time.idle_timeout;
-  TimeMs wake = kEndOfTime;
+  if (stall_ > 0 && last_tick_ != kNoTime && wall_now - last_tick_ > stall_) {
+    wall_clock_held_until_ = wall_now + stall_hold_;
+  }
+  last_tick_ = wall_now;
+  const bool held = wall_now < wall_clock_held_until_;
+  TimeMs wake = held ? wall_clock_held_until_ : kEndOfTime;
   for (auto& [partition, state] : partitions_) {
-    if (!state.caught_up) continue;
-    // A partition that has had no event since it was assigned is idle already.
-    TimeMs idle_at =
-        state.last_event_wall == kNoTime ? wall_now : state.last_event_wall + idle_timeout;
+    // Not idle at once after an assignment: a backlog that arrives a moment later would
+    // otherwise find the frontier at wall clock - lateness and apply entirely as late.
+    if (state.assigned_wall == kNoTime) {
+      // An event offered since the assignment already marks a moment after it.
+      state.assigned_wall = state.last_event_wall != kNoTime ? state.last_event_wall : wall_now;
+    }
+    if (!state.caught_up || held) continue;
+    TimeMs idle_at = std::max(state.last_event_wall, state.assigned_wall) + idle_timeout;
     if (wall_now >= idle_at) {
       Run(partition, state, [&](SlaEngine& engine, std::vector<Decision>& out) {
         engine.AdvanceFrontier(wall_now - lateness, out);

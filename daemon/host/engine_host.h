@@ -36,6 +36,10 @@ class EngineHost {
     explicit Partition(SlaEngine engine) : engine(std::move(engine)) {}
     SlaEngine engine;
     TimeMs last_event_wall = kNoTime;  // wall time of the last event offered
+    // When the partition was assigned or restored, as the host first saw it: the first
+    // Tick after Assign or Install, or the first event offered before it (the daemon ticks
+    // at least every second). Rule 2's idle clock starts no earlier.
+    TimeMs assigned_wall = kNoTime;
     bool caught_up = false;            // the source has read up to the high watermark
     std::map<std::string, std::int64_t> lag;  // topic -> messages behind the high watermark
   };
@@ -98,9 +102,22 @@ class EngineHost {
   bool ready() const { return ready_; }
 
   // Rule 2's wall-clock frontier: each caught-up partition idle for `idle_timeout` moves
-  // to wall_now - lateness. Returns the wall time at which calling again can next decide
-  // something (kEndOfTime when nothing is pending), for the daemon's single timer.
+  // to wall_now - lateness. A partition is idle from its last event or from its
+  // assignment (or restore), whichever is later. Returns the wall time at which calling
+  // again can next decide something (kEndOfTime when nothing is pending), for the
+  // daemon's single timer.
   TimeMs Tick(TimeMs wall_now);
+
+  // Several members (checkpoint.store: kafka): after two Ticks further apart than
+  // `stall` (the process was stopped, or the machine slept), no partition follows the
+  // wall clock for `hold`. A member stopped past its session has lost its partitions
+  // without knowing it; within `hold` its consumer's heartbeats learn that and the
+  // partitions are revoked, so it never decides a wall-clock breach that the new owner,
+  // which may have read the stop in time, does not. Off (0) by default.
+  void GuardWallClockAfterStalls(DurationMs stall, DurationMs hold) {
+    stall_ = stall;
+    stall_hold_ = hold;
+  }
 
   const Config& config() const { return *config_; }
   const std::map<std::int32_t, Partition>& partitions() const { return partitions_; }
@@ -129,6 +146,10 @@ class EngineHost {
   std::array<std::uint64_t, kAllRejectReasons.size()> rejected_{};
   std::map<std::string, std::uint64_t> consumed_;  // topic -> records read
   bool ready_ = false;
+  DurationMs stall_ = 0;            // GuardWallClockAfterStalls; 0: off
+  DurationMs stall_hold_ = 0;
+  TimeMs last_tick_ = kNoTime;      // wall time of the previous Tick
+  TimeMs wall_clock_held_until_ = kNoTime;
   std::vector<Decision> decisions_;  // reused between calls
   std::uint64_t dropped_open_instances_ = 0;
 };

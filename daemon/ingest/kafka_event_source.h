@@ -44,6 +44,8 @@ class KafkaEventSource {
   using Poster = std::function<void(std::function<void()>)>;
 
   using Offsets = std::map<std::string, std::int64_t>;  // topic -> next offset to read
+  // An offset start_offsets may answer: the partition's first record still retained.
+  static constexpr std::int64_t kFromBeginning = -2;  // RD_KAFKA_OFFSET_BEGINNING
 
   // How the Daemon's checkpoints take part (docs/durability.md); each one may be empty.
   struct Hooks {

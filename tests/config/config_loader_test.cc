@@ -52,7 +52,9 @@ TEST(ConfigLoader, LoadsMinimalConfigWithDefaults) {
   EXPECT_EQ(config.events.key_pointer, "/subject");
   EXPECT_EQ(config.time.lateness, 5 * kSecond);
   EXPECT_EQ(config.time.retention, 7 * kDay);
+  EXPECT_EQ(config.checkpoint.store, CheckpointStoreKind::kFile);
   EXPECT_EQ(config.checkpoint.dir, "/var/lib/handoffd");
+  EXPECT_EQ(config.checkpoint.topic, "handoff.state");
   EXPECT_EQ(config.web.listen_address, ":9464");
   ASSERT_EQ(config.slas.size(), 1u);
   const SlaDefinition& sla = config.slas[0];
@@ -366,6 +368,32 @@ TEST(ConfigLoader, ErrorsEscapeControlBytesInValuesAndKeys) {
 TEST(ConfigLoader, RejectsEmptyCheckpointDir) {
   ExpectOnlyError(WithSection("checkpoint:\n  dir: ''\n"), 16, 8, "checkpoint.dir",
                   "must not be empty");
+}
+
+TEST(ConfigLoader, ReadsTheKafkaCheckpointStore) {
+  auto ok = LoadConfigString(WithSection("checkpoint:\n  store: kafka\n  topic: team.state\n"),
+                             "test.yaml", NoEnv());
+  ASSERT_TRUE(ok.ok()) << Dump(ok.error());
+  EXPECT_EQ(ok->checkpoint.store, CheckpointStoreKind::kKafka);
+  EXPECT_EQ(ok->checkpoint.topic, "team.state");
+  ExpectOnlyError(WithSection("checkpoint:\n  store: s3\n"), 16, 10, "checkpoint.store",
+                  "unknown value \"s3\" (one of: file, kafka)");
+  ExpectOnlyError(WithSection("checkpoint:\n  store: kafka\n  topic: ''\n"), 17, 10,
+                  "checkpoint.topic", "must not be empty");
+}
+
+// The state topic is read back whole on a restore: it cannot be an events topic too.
+TEST(ConfigLoader, RejectsAStateTopicSharedWithEventsOrDecisions) {
+  ExpectOnlyError(WithSection("checkpoint:\n  store: kafka\n  topic: orders\n"), 17, 10,
+                  "checkpoint.topic",
+                  "\"orders\" is already kafka.topics; the state needs a topic of its own");
+  std::string config = Edit("  topics: [orders]\n", "  topics: [orders]\n  breach_topic: decided\n",
+                            WithSection("checkpoint:\n  store: kafka\n  topic: decided\n"));
+  ExpectOnlyError(config, 18, 10, "checkpoint.topic",
+                  "\"decided\" is already kafka.breach_topic; the state needs a topic of its own");
+  // With the file store the topic is not used, so it is not checked.
+  EXPECT_TRUE(
+      LoadConfigString(WithSection("checkpoint:\n  topic: orders\n"), "test.yaml", NoEnv()).ok());
 }
 
 // Calendars. Lines 15.. of WithSection(kCalendar...) are:

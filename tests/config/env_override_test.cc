@@ -115,6 +115,13 @@ TEST(ConfigEnvOverride, OverridesExistingPropertiesAndCalendarKeys) {
   EXPECT_EQ(config.kafka.properties.at("security.protocol"), "sasl_ssl");
 }
 
+// A StatefulSet gives each pod its name in an environment variable: static membership.
+TEST(ConfigEnvOverride, GroupInstanceIdComesFromTheEnvironment) {
+  Config config = LoadWithEnv(kMinimalConfig, {{"HANDOFF_KAFKA_GROUP_INSTANCE_ID", "handoffd-1"}});
+  EXPECT_EQ(config.kafka.group_instance_id, "handoffd-1");
+  EXPECT_EQ(LoadWithEnv(kMinimalConfig, {}).kafka.group_instance_id, "");
+}
+
 TEST(ConfigEnvOverride, KeysInsideListsAreNotOverridden) {
   // slas[0].target has no HANDOFF_ name: variables that look like one are ignored.
   Config config =

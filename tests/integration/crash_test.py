@@ -41,13 +41,13 @@ KILLS = 10
 TARGET_S = 600  # accept within 10 minutes
 
 
-def event_stream(seed):
+def event_stream(seed, orders=ORDERS):
     """(key, CloudEvent) records sorted by time: every order is requested, most are
     accepted, some only after the target (breached, then resolved), some never."""
     rnd = random.Random(seed)
     base = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)
     events = []
-    for i in range(ORDERS):
+    for i in range(orders):
         key = f"order-{i}"
         start = base + datetime.timedelta(seconds=2 * i)
         events.append((start, key, "handoff.requested"))
@@ -69,6 +69,52 @@ def expected_ids(instance):
     kinds += {"met": ["met"], "breached": ["resolved"], "cancelled": ["cancelled"]}.get(
         instance["state"], [])
     return [prefix + kind for kind in kinds]
+
+
+def assert_published_decisions_match_replay(test, config_path, records):
+    """The decisions topic, deduplicated by id, holds exactly what `handoffd replay`
+    decides on `records` (with the same times), and copies of one id are identical.
+    Returns (distinct ids, copies published)."""
+    input_path = os.path.join(test.workdir, "events.jsonl")
+    with open(input_path, "w") as f:
+        f.writelines(v + "\n" for _, v in records)
+    report = json.loads(subprocess.run(
+        [HANDOFFD, "replay", "--config", config_path, "--input", input_path,
+         "--as-of", "2999-01-01T00:00:00Z", "--instances"],
+        capture_output=True, check=True, timeout=60).stdout)
+    test.assertEqual(report["events"]["late"], 0)
+    expected = {}
+    for instance in report["instances"]:
+        for event_id in expected_ids(instance):
+            expected[event_id] = instance
+
+    # What the live runs published, deduplicated by id. Copies of one id are equal.
+    published = {}
+    text = test.kafka.consume("decisions", "%s\n", timeout=60)
+    copies = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        copies += 1
+        if event["id"] in published:
+            test.assertEqual(event, published[event["id"]], "two copies of one id differ")
+        published[event["id"]] = event
+    print(f"{len(published)} decisions ({copies - len(published)} re-sent copies); "
+          f"replay expects {len(expected)}", file=sys.stderr)
+
+    test.assertEqual(sorted(set(expected) - set(published))[:10], [], "decisions lost")
+    test.assertEqual(sorted(set(published) - set(expected))[:10], [], "decisions not in replay")
+    for event_id, event in published.items():
+        instance, data = expected[event_id], event["data"]
+        for field in ("started_at", "breached_at", "deadline"):
+            if field == "deadline" and event["type"] != "handoff.sla.breached":
+                continue
+            test.assertEqual(data[field], instance[field], f"{event_id}: {field}")
+        if event["type"] in ("handoff.sla.met", "handoff.sla.resolved"):
+            test.assertEqual(data["ended_at"], instance["ended_at"], f"{event_id}: ended_at")
+            test.assertEqual(data["state"], instance["state"], f"{event_id}: state")
+    return len(published), copies
 
 
 class CrashTest(MockKafkaTestCase):
@@ -125,47 +171,7 @@ class CrashTest(MockKafkaTestCase):
                  "both frontiers past the stream")
         self.assertEqual(d.stop(), 0)
 
-        # What replay decides on the same events.
-        input_path = os.path.join(self.workdir, "events.jsonl")
-        with open(input_path, "w") as f:
-            f.writelines(v + "\n" for _, v in records)
-        report = json.loads(subprocess.run(
-            [HANDOFFD, "replay", "--config", config_path, "--input", input_path,
-             "--as-of", "2999-01-01T00:00:00Z", "--instances"],
-            capture_output=True, check=True, timeout=60).stdout)
-        self.assertEqual(report["events"]["late"], 0)
-        expected = {}
-        for instance in report["instances"]:
-            for event_id in expected_ids(instance):
-                expected[event_id] = instance
-
-        # What the live runs published, deduplicated by id. Copies of one id are equal.
-        published = {}
-        text = self.kafka.consume("decisions", "%s\\n", timeout=60)
-        copies = 0
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            copies += 1
-            if event["id"] in published:
-                self.assertEqual(event, published[event["id"]], "two copies of one id differ")
-            published[event["id"]] = event
-        print(f"{len(published)} decisions ({copies - len(published)} re-sent copies); "
-              f"replay expects {len(expected)}", file=sys.stderr)
-
-        self.assertEqual(sorted(set(expected) - set(published))[:10], [], "decisions lost")
-        self.assertEqual(sorted(set(published) - set(expected))[:10], [], "decisions not in replay")
-        for event_id, event in published.items():
-            instance, data = expected[event_id], event["data"]
-            for field in ("started_at", "breached_at", "deadline"):
-                if field == "deadline" and event["type"] != "handoff.sla.breached":
-                    continue
-                self.assertEqual(data[field], instance[field], f"{event_id}: {field}")
-            if event["type"] in ("handoff.sla.met", "handoff.sla.resolved"):
-                self.assertEqual(data["ended_at"], instance["ended_at"], f"{event_id}: ended_at")
-                self.assertEqual(data["state"], instance["state"], f"{event_id}: state")
-
+        assert_published_decisions_match_replay(self, config_path, records)
 
 if __name__ == "__main__":
     unittest.main()

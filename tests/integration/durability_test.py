@@ -20,7 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from handoff_testing import (QUICK_RECONNECT, Handoffd, MockKafkaTestCase, cloud_event,
-                             now_rfc3339, wait_for, write_config)
+                             now_rfc3339, rfc3339, wait_for, write_config)
 
 
 class NotifySocket:
@@ -181,6 +181,37 @@ class DurabilityTest(MockKafkaTestCase):
         breached = wait_for(decisions, 10, "the breach on the decisions topic")
         self.assertEqual([e["id"] for e in breached], ["accept/order-9/1/breached"])
         self.assertEqual(b.stop(), 0)
+
+    def test_a_day_old_backlog_produced_after_the_assignment_is_not_late(self):
+        """Rule 2: a partition is idle from its last event or its assignment, whichever is
+        later. With idle_timeout 24h, a day-old stream produced just after the member
+        became ready is applied in time, not as late at wall clock - lateness."""
+        self.write_config(slas=(("accept", "1h"),))
+        with open(self.config_path) as f:
+            config = json.load(f)
+        config["time"]["idle_timeout"] = "24h"
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        a = self.daemon("a")
+        wait_for(a.ready, 20, "a ready")
+        # The wall-clock frontier is checked every second: let a few checks pass on the
+        # empty, caught-up partitions, as a backlog arriving a moment later would.
+        time.sleep(2.5)
+        day_ago = time.time() - 86400
+        stream = []  # (time, record), produced in time order as lateness is 1 s
+        for i in range(40):
+            key = f"order-{i}"
+            stream.append((day_ago + 60 * i, self.requested(key, rfc3339(day_ago + 60 * i))))
+            stream.append((day_ago + 60 * i + 600,
+                           f"{key}|" + cloud_event(f"{key}-accepted", "handoff.accepted", key,
+                                                   rfc3339(day_ago + 60 * i + 600),
+                                                   **{"from": "sales", "to": "operations"})))
+        self.kafka.produce("handoffs", [record for _, record in sorted(stream)])
+        wait_for(lambda: a.metric("handoff_events_consumed_total") == 80, 20, "every event read")
+        wait_for(lambda: a.metric("handoff_sla_met_total") >= 30, 20, "the mets")
+        self.assertEqual(a.metric("handoff_events_late_total"), 0)
+        self.assertEqual(a.metric("handoff_sla_breached_total"), 0)
+        self.assertEqual(a.stop(), 0)
 
     def test_a_decision_the_producer_gives_up_on_exits_2_and_the_restart_sends_it(self):
         # The broker refuses the breach decision with an error no retry fixes, as after a

@@ -238,16 +238,19 @@ def sla(name, target, from_="sales", to="operations", owner=None, stop_where=Non
 
 
 def write_config(path, brokers, checkpoint_dir, *, slas=(("accept", "3s"),), group="itest",
-                 topics=("handoffs",), properties=None, interval=None, **kafka):
+                 topics=("handoffs",), properties=None, interval=None, state_topic=None,
+                 **kafka):
     """Writes handoffd's config as JSON (which is YAML): CloudEvents with the departments in
     /data/from and /data/to, 1 s lateness and idle timeout, the HTTP server on a port the
     kernel picks. `slas`: sla() dicts or (name, target) pairs (sales -> operations);
     `properties`: librdkafka's, none when None; `kafka`: further keys of the kafka section
-    (dead_letter_topic, breach_topic); `interval`: the checkpoint interval."""
+    (dead_letter_topic, breach_topic); `interval`: the checkpoint interval; `state_topic`:
+    checkpoints in that topic (checkpoint.store: kafka) instead of `checkpoint_dir`."""
     kafka_section = {"brokers": brokers, "group_id": group, "topics": list(topics), **kafka}
     if properties:
         kafka_section["properties"] = dict(properties)
-    checkpoint = {"dir": checkpoint_dir}
+    checkpoint = ({"store": "kafka", "topic": state_topic} if state_topic
+                  else {"dir": checkpoint_dir})
     if interval:
         checkpoint["interval"] = interval
     config = {

@@ -102,6 +102,7 @@ TEST_F(CheckpointerTest, RoundWritesEveryPartitionWithItsOffsets) {
   ASSERT_TRUE(saved);
   EXPECT_EQ(saved->offsets, (Checkpointer::Offsets{{"handoffs", 7}, {"orders", 41}}));
   EXPECT_EQ(saved->engine_state, host_.partitions().at(1).engine.SaveState());
+  EXPECT_FALSE(saved->handover);  // a periodic save, which a store may skip
   EXPECT_TRUE(store_.Get(0)->offsets.empty());
 }
 
@@ -169,7 +170,8 @@ TEST_F(CheckpointerTest, SaveNowWaitsForTheWrites) {
   Checkpointer::Report report = checkpointer->SaveNow({4, 5, 6}, 5 * kSecond);
   EXPECT_EQ(report.saved, 2u);  // 6 is not assigned
   EXPECT_EQ(report.failed, 0u);
-  EXPECT_TRUE(store_.Get(4));
+  ASSERT_TRUE(store_.Get(4));
+  EXPECT_TRUE(store_.Get(4)->handover);  // revoke and shutdown: always written
   EXPECT_TRUE(store_.Get(5));
 }
 

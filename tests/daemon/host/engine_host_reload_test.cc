@@ -155,7 +155,9 @@ TEST_F(EngineHostReloadTest, RestoreContinuesWhereTheSavedEngineStopped) {
   ASSERT_TRUE(restored.Restore(5, state));
   restored.SetCaughtUp(5, true);
   EXPECT_EQ(restored.partitions().at(5).engine.pending(), 2u);
-  restored.Tick(t + 2 * kHour);
+  restored.Tick(t + 2 * kHour);  // just restored: not idle yet (rule 2)
+  EXPECT_TRUE(restored_sink.decisions().empty());
+  restored.Tick(t + 3 * kHour);
   host_->Tick(t + 2 * kHour);
   ASSERT_EQ(restored_sink.decisions().size(), sink_.decisions().size());
   for (std::size_t i = 0; i < sink_.decisions().size(); ++i) {

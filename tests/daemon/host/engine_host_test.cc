@@ -95,6 +95,63 @@ TEST_F(EngineHostTest, IdleCaughtUpPartitionBreachesOnWallClock) {
   EXPECT_EQ(open[0].deadline, t + kHour);
 }
 
+// Rule 2: a partition is idle from its last event or from its assignment, whichever is
+// later. A freshly assigned, caught-up partition with no event yet keeps its frontier for
+// idle_timeout, so a day-old backlog that arrives a moment later is applied in time, not
+// as late at wall clock - lateness.
+TEST_F(EngineHostTest, FreshlyAssignedPartitionIsNotIdleUntilIdleTimeoutPasses) {
+  host_.Assign(0);
+  host_.SetCaughtUp(0, true);  // an empty topic: caught up at once
+  TimeMs wall = T("2026-11-28T10:00:00Z");
+  EXPECT_EQ(host_.Tick(wall), wall + 10 * kSecond);
+  EXPECT_EQ(host_.Tick(wall + 9 * kSecond), wall + 10 * kSecond);
+  EXPECT_EQ(host_.partitions().at(0).engine.frontier(), kNoTime);
+
+  TimeMs day_old = wall - 24 * kHour;  // the backlog arrives
+  host_.Offer(0, Requested("e1", day_old, "o"), wall + 9 * kSecond);
+  host_.Offer(0, Accepted("e2", day_old + 30 * kMinute, "o"), wall + 9 * kSecond);
+  host_.Offer(0, Ev("n", "order.note", day_old + 3 * kHour, "z"), wall + 9 * kSecond);
+  EXPECT_EQ(host_.totals().late, 0u);
+  EXPECT_EQ(sink_.Count(DecisionKind::kMet), 1u);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+}
+
+// The same holds for a partition that was restored (Install): its idle clock restarts.
+TEST_F(EngineHostTest, RestoredPartitionIsNotIdleAtOnce) {
+  host_.Assign(0);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host_.Offer(0, Requested("e1", t, "o"), t);
+  std::string state = host_.partitions().at(0).engine.SaveState();
+  TimeMs wall = t + 24 * kHour;
+  ASSERT_TRUE(host_.Restore(0, state).ok());
+  host_.SetCaughtUp(0, true);
+  EXPECT_EQ(host_.Tick(wall), wall + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(wall + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
+}
+
+// Several members: a member stopped (SIGSTOP) past its session lost its partitions
+// without knowing it. When it continues, the wall clock has jumped; for the hold after
+// such a stall its idle partitions do not follow it, so it decides no breach on the
+// wall clock before its consumer learned that the partitions are gone.
+TEST_F(EngineHostTest, AfterAStallTheWallClockIsHeldBeforeItDecidesAgain) {
+  host_.GuardWallClockAfterStalls(5 * kSecond, 10 * kSecond);
+  host_.Assign(0);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host_.Offer(0, Requested("e1", t, "o"), t);
+  host_.SetCaughtUp(0, true);
+  host_.Tick(t + kSecond);
+  host_.Tick(t + 2 * kSecond);  // ticks a second apart: no stall
+  TimeMs resumed = t + 2 * kHour;  // the process was stopped for two hours
+  EXPECT_EQ(host_.Tick(resumed), resumed + 10 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(resumed + 5 * kSecond);
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 0u);
+  host_.Tick(resumed + 10 * kSecond);  // still running, still assigned: the member owns it
+  EXPECT_EQ(sink_.Count(DecisionKind::kBreached), 1u);
+}
+
 TEST_F(EngineHostTest, PartitionStillReadingBacklogDoesNotFollowWallClock) {
   host_.Assign(0);
   TimeMs t = T("2026-11-27T10:00:00Z");

@@ -45,6 +45,14 @@ TEST(ConsumerProperties, DefaultsToEagerRangeSoCoPartitionedTopicsStayTogether) 
   auto props = ConsumerProperties(KafkaConfig());
   EXPECT_EQ(Last(props, "partition.assignment.strategy"), "range");
   EXPECT_EQ(Last(props, "auto.offset.reset"), "earliest");
+  EXPECT_EQ(Last(props, "group.instance.id"), "");  // dynamic membership
+}
+
+// A member with an instance id is a static member: restarted, it gets its partitions back.
+TEST(ConsumerProperties, AnInstanceIdMakesAStaticMember) {
+  KafkaConfig kafka;
+  kafka.group_instance_id = "handoffd-0";
+  EXPECT_EQ(Last(ConsumerProperties(kafka), "group.instance.id"), "handoffd-0");
 }
 
 TEST(LogRateLimiter, LetsOneLineThroughPerIntervalAndCountsTheRest) {
