@@ -1,9 +1,11 @@
 #include "daemon/commands.h"
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "config/config_loader.h"
+#include "config/web_config.h"
 #include "daemon/daemon.h"
 #include "daemon/demo.h"
 #include "daemon/host/build_info.h"
@@ -24,16 +26,40 @@ std::optional<Config> LoadOrReport(const std::string& path, std::ostream& err) {
   return std::nullopt;
 }
 
+void LogDeprecation(const std::string& warning) { LogWarn("deprecated config key", {{"warning", warning}}); }
+
+// The deprecated web: keys warn (or, next to a web config file, are refused), and the
+// web config file must load. Errors go to `err`, warnings to `warn`.
+bool CheckWeb(const Config& config, const std::optional<std::string>& web_config_file,
+              std::ostream& err, const std::function<void(const std::string&)>& warn) {
+  std::vector<std::string> deprecated = DeprecationWarnings(config);
+  if (web_config_file && !deprecated.empty()) {
+    err << config.path << ": web.tls_cert_file, web.tls_key_file and web.basic_auth_users "
+        << "cannot be used with --web.config.file; move them into " << *web_config_file << '\n';
+    return false;
+  }
+  for (const std::string& warning : deprecated) warn(warning);
+  if (!web_config_file) return true;
+  auto web = LoadWebConfigFile(*web_config_file);
+  if (web) return true;
+  for (const ConfigError& error : web.error()) err << error.ToString() << '\n';
+  return false;
+}
+
 }  // namespace
 
 std::string VersionString() {
   return std::string("handoffd ") + kVersion + " (revision " + kRevision + ")";
 }
 
-int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err) {
+int CheckConfigCommand(const std::string& path, const std::optional<std::string>& web_config_file,
+                       std::ostream& out, std::ostream& err) {
   auto config = LoadOrReport(path, err);
-  if (!config) return kExitUsage;
-  out << path << ": OK\n" << DescribeConfig(*config);
+  auto warn = [&err](const std::string& warning) { err << "warning: " << warning << '\n'; };
+  if (!config || !CheckWeb(*config, web_config_file, err, warn)) return kExitUsage;
+  out << path << ": OK\n";
+  if (web_config_file) out << *web_config_file << ": OK\n";
+  out << DescribeConfig(*config);
   return kExitOk;
 }
 
@@ -87,13 +113,20 @@ int ReplayCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err) 
 
 int RunCommand(const std::string& config_path, const RuntimeFlags& flags) {
   auto config = LoadOrReport(config_path, std::cerr);
-  if (!config) return kExitUsage;
+  if (!config || !CheckWeb(*config, flags.web_config_file, std::cerr, LogDeprecation)) {
+    return kExitUsage;
+  }
   LogInfo("starting", {{"version", VersionString()}, {"config", DescribeConfigOneLine(*config)}});
   SystemClock clock;
   Daemon daemon(std::make_shared<const Config>(std::move(config).value()), flags, clock);
   return daemon.Run();
 }
 
-int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags) { return RunDemo(rate, flags); }
+int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags) {
+  if (flags.web_config_file && !CheckWeb(Config{}, flags.web_config_file, std::cerr, LogDeprecation)) {
+    return kExitUsage;
+  }
+  return RunDemo(rate, flags);
+}
 
 }  // namespace handoff

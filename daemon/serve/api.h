@@ -1,4 +1,4 @@
-// What the HTTP server answers (DESIGN.md §7): /metrics, /-/healthy, /-/ready,
+// What the HTTP server answers (docs/reference/http-api.md): /metrics, /-/healthy, /-/ready,
 // /-/reload, /api/v1/instances, /api/v1/orders/{key} and the index page /. Reads engine
 // state directly, so it runs on the engine thread (the server's loop); it never throws.
 // Routes, parameters, limits and JSON shapes are documented in docs/http-api.md.
@@ -47,8 +47,9 @@ class Api {
   Options options_;
 };
 
-// The server's options from the config's `web:` section; --web.listen-address (when
-// given) wins over web.listen_address.
+// The server's options from the config's `web:` section and the flags:
+// --web.listen-address (when given) wins over web.listen_address, and --web.config.file
+// (when given) replaces the deprecated web: TLS and auth keys.
 HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& flags);
 
 // Percent-decoding of a URL component; with `plus_is_space` (query strings) '+' is a
