@@ -93,7 +93,7 @@ class WebConfigTest(MockKafkaTestCase):
 
     def start(self):
         config = os.path.join(self.workdir, "handoffd.yaml")
-        write_config(config, self.kafka.brokers(), os.path.join(self.workdir, "ckpt"))
+        write_config(config, self.kafka.brokers, os.path.join(self.workdir, "ckpt"))
         return Handoffd(self.procs, self.workdir, "handoffd", config,
                         args=["--web.config.file", self.web])
 
@@ -122,7 +122,8 @@ class WebConfigTest(MockKafkaTestCase):
         session = subprocess.run(
             ["openssl", "s_client", "-connect", f"127.0.0.1:{daemon.port}",
              "-CAfile", self.pki.path("ca-a.pem"), "-cert", self.pki.path("client-a.pem"),
-             "-key", self.pki.path("client-a.key"), "-verify_return_error", "-brief"],
+             "-key", self.pki.path("client-a.key"), "-verify_return_error", "-brief",
+             "-ign_eof"],
             input=b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
             capture_output=True, timeout=10)
         transcript = session.stdout.decode(errors="replace") + session.stderr.decode(errors="replace")
