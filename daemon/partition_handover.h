@@ -1,5 +1,5 @@
 // The glue between the Kafka source and the checkpoints (KafkaEventSource::Hooks,
-// DESIGN.md §9): a partition assigned to this member is restored from its checkpoint
+// docs/durability.md): a partition assigned to this member is restored from its checkpoint
 // before its first event; a revoked one is checkpointed after its last. Owner: the
 // Daemon, which creates it once the store and the checkpointer exist.
 #pragma once

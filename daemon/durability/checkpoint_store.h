@@ -1,4 +1,4 @@
-// Where partition checkpoints live (DESIGN.md §9). A checkpoint is everything one
+// Where partition checkpoints live (docs/durability.md). A checkpoint is everything one
 // partition's engine needs to continue as if it had never stopped (SlaEngine::SaveState)
 // plus the next offset to read per topic. The interface keeps the engine and the daemon
 // independent of the medium: files today (FileCheckpointStore), a compacted Kafka topic

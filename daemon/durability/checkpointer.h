@@ -1,4 +1,4 @@
-// Writes and restores partition checkpoints for the Daemon (DESIGN.md §9; format and
+// Writes and restores partition checkpoints for the Daemon (docs/durability.md; format and
 // crash semantics: docs/durability.md). The engine thread snapshots one partition per
 // loop turn (SlaEngine::SaveState plus the next offsets the engine has applied), and a
 // writer thread of its own first waits until the decisions that snapshot covers are

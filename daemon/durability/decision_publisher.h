@@ -1,4 +1,4 @@
-// The decisions topic (DESIGN.md §8): decisions as CloudEvents in JSON structured mode,
+// The decisions topic (docs/reference/decisions-and-replay.md): decisions as CloudEvents in JSON structured mode,
 // with deterministic ids `<sla>/<key>/<cycle>/<kind>` so a consumer drops the copies a
 // restart re-sends. DecisionCloudEvent is the pure encoding (any thread); a
 // DecisionPublisher is the sink that sends them, with a delivery barrier so the

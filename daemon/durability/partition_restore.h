@@ -1,5 +1,5 @@
 // Restores partitions from their checkpoints off the engine thread, several at once
-// (DESIGN.md §9, docs/durability.md "How a partition comes back"): each worker reads one
+// (docs/durability.md "How a partition comes back"): each worker reads one
 // partition's checkpoint (file, CRC) and builds its engine (SlaEngine::RestoreState); the
 // engine thread then only moves the engines in (Checkpointer::RestorePartition). Any
 // thread; the store must allow concurrent Loads. Used by the daemon and checkpoint_bench.

@@ -57,7 +57,7 @@ class EngineHost {
   };
   Basis basis() const { return Basis{config_, slas_}; }
 
-  // Checkpoints (DESIGN.md §9): assigns the partition with the engine state saved by
+  // Checkpoints (docs/durability.md): assigns the partition with the engine state saved by
   // SlaEngine::SaveState, replacing any engine it had. Open instances of SLAs the config
   // no longer has are dropped and added to dropped_open_instances(). On error (corrupt
   // state) the partition is left as it was.

@@ -321,7 +321,7 @@ void ConsumerLoop::OnRevoked(rd_kafka_t* rk, const rd_kafka_topic_partition_list
   if (rd_kafka_assignment_lost(rk)) return;  // someone else owns them already
   // A synchronous commit waits for the group coordinator; with every broker down that
   // would hold a shutdown for ~45 s. Then commit asynchronously: the partitions are
-  // checkpointed, and the checkpoints' offsets are the ones that count (DESIGN.md §9).
+  // checkpointed, and the checkpoints' offsets are the ones that count (docs/durability.md).
   rd_kafka_resp_err_t err = rd_kafka_commit(rk, nullptr, tracker_.brokers_down() ? 1 : 0);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     LogWarn("kafka commit on revoke failed", {{"error", rd_kafka_err2str(err)}});

@@ -45,7 +45,7 @@ class KafkaEventSource {
 
   using Offsets = std::map<std::string, std::int64_t>;  // topic -> next offset to read
 
-  // How the Daemon's checkpoints take part (DESIGN.md §9); each one may be empty.
+  // How the Daemon's checkpoints take part (docs/durability.md); each one may be empty.
   struct Hooks {
     // Consumer thread, once per assignment, with the partition numbers it newly assigns,
     // before any is read: the offsets to start each topic of each at (a partition or a

@@ -1,5 +1,5 @@
 // Where each assigned topic partition is, and what that says about lag, caught-up and
-// readiness (DESIGN.md §6). Consumer thread only: it learns from the records, the
+// readiness (docs/reference/metrics.md). Consumer thread only: it learns from the records, the
 // end-of-partition events and the broker callbacks, and Refresh() puts what changed into
 // the next batch for the engine thread. Owner: the ConsumerLoop.
 #pragma once

@@ -298,7 +298,7 @@ HttpResponse Api::Instances(std::string_view query) const {
   for (const Candidate& c : ranked) {
     const InstanceSnapshot& s = c.snapshot;
     json.BeginObject();
-    WriteInstanceFields(json, s, slas[s.sla].name, EndedAt::kOmit);  // DESIGN.md §7's fields
+    WriteInstanceFields(json, s, slas[s.sla].name, EndedAt::kOmit);  // docs/reference/http-api.md's fields
     json.EndObject();
   }
   json.EndArray();

@@ -1,4 +1,4 @@
-// The process's Prometheus metrics (DESIGN.md §6). Decision counters and the elapsed-time
+// The process's Prometheus metrics (docs/reference/metrics.md). Decision counters and the elapsed-time
 // histogram live in a prometheus-cpp registry and move as decisions arrive (this is a
 // DecisionSink); open instances, frontiers, lag and event totals are read from the
 // EngineHost when /metrics is served; process_* come from /proc. Owned by the Daemon.
