@@ -49,7 +49,7 @@ def config_keys():
 
 
 def metric_names():
-    return names_in(METRIC, "daemon/*metrics*.cc")
+    return names_in(METRIC, "daemon/serve/*metrics*.cc")
 
 
 class ReferenceTest(unittest.TestCase):
