@@ -6,17 +6,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <exception>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <tuple>
 #include <unordered_set>
 
 #include "config/config_sections.h"
+#include "config/web_config.h"
 #include "config/yaml_reader.h"
 
 namespace handoff {
@@ -61,26 +56,6 @@ void ReadTopics(MapReader& kafka, std::vector<std::string>* out) {
     ctx.Error(entry ? LoadContext::OriginOf(entry->value) : kafka.origin(), path,
               "needs at least one topic");
   }
-}
-
-// The whole file, or nullopt with a reason in *error.
-std::optional<std::string> ReadFileText(const std::string& path, std::string* error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    *error = "is a directory";
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    *error = "read failed";
-    return std::nullopt;
-  }
-  return content;
 }
 
 // librdkafka properties, with `<name>_file: PATH` replaced by `<name>: <file content>`.
@@ -241,20 +216,6 @@ bool IsListenAddress(std::string_view address) {
   return host.find_first_of(":[] /") == std::string_view::npos;
 }
 
-// $2a$, $2b$ or $2y$, a two-digit cost, then 53 characters of bcrypt's base64.
-bool IsBcryptHash(std::string_view hash) {
-  if (hash.size() != 60 ||
-      !(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$"))) {
-    return false;
-  }
-  auto base64 = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/';
-  };
-  return std::isdigit(static_cast<unsigned char>(hash[4])) &&
-         std::isdigit(static_cast<unsigned char>(hash[5])) && hash[6] == '$' &&
-         std::all_of(hash.begin() + 7, hash.end(), base64);
-}
-
 void ReadWeb(MapReader& root, WebConfig* web) {
   MapReader reader = root.Child("web");
   LoadContext& ctx = reader.ctx();
@@ -278,16 +239,17 @@ void ReadWeb(MapReader& root, WebConfig* web) {
               "tls_cert_file and tls_key_file go together; give both or neither");
   }
   MapReader users = reader.Child("basic_auth_users");
-  for (const MapReader::Entry& entry : users.Entries()) {
-    auto hash = users.ScalarOf(entry);
-    if (hash && IsBcryptHash(hash->text)) {
-      web->basic_auth_users[entry.key] = hash->text;
-    } else {
-      ctx.Error(hash ? hash->origin : LoadContext::OriginOf(entry.key_node),
-                users.PathOf(entry.key),
-                "expected a bcrypt hash ($2a$, $2b$ or $2y$, e.g. from `htpasswd -nbBC 10`)");
-    }
-  }
+  ReadBasicAuthUsers(users, &web->basic_auth_users);
+  // They still work, and go in the next release; a --web.config.file beside them is
+  // refused at start-up (the daemon cannot tell which to trust).
+  auto deprecated = [&](const Origin& at, std::string_view key, std::string_view replacement) {
+    ctx.Warning(at, reader.PathOf(key),
+                "deprecated and goes in the next release: put " + std::string(replacement) +
+                    " in a web config file (--web.config.file)");
+  };
+  if (cert) deprecated(cert->origin, "tls_cert_file", "tls_server_config.cert_file");
+  if (key) deprecated(key->origin, "tls_key_file", "tls_server_config.key_file");
+  if (!web->basic_auth_users.empty()) deprecated(users.origin(), "basic_auth_users", "basic_auth_users");
   reader.RejectUnknownKeys();
 }
 
@@ -319,34 +281,12 @@ Result<Config, ConfigErrors> LoadConfigString(std::string_view yaml, const std::
   LoadContext ctx(name, env);
   Config config;
   config.path = name;
-  try {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      ctx.Error(Origin{e.mark.line + 1, e.mark.column + 1, ""}, "", "YAML syntax error: " + e.msg);
-    }
-    if (ctx.errors().empty()) ReadConfig(ctx, root, &config);
-  } catch (const std::exception& e) {
-    // Not expected: every known failure is reported as a value. Still, no exception
-    // may leave the loader (it runs on reload, on the engine's loop).
-    ctx.Error(Origin{0, 0, ""}, "", std::string("internal error while loading: ") + e.what());
-  } catch (...) {
-    ctx.Error(Origin{0, 0, ""}, "", "internal error while loading");
-  }
-  // File errors in file order, then the environment's.
-  auto by_position = [](ConfigErrors errors) {
-    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
-      auto rank = [](const ConfigError& e) { return std::tuple(e.line == 0, e.line, e.column); };
-      return rank(a) < rank(b);
-    });
-    return errors;
-  };
-  if (ctx.errors().empty()) {
-    config.warnings = by_position(std::move(ctx.warnings()));
-    return config;
-  }
-  return by_position(std::move(ctx.errors()));
+  ConfigErrors errors =
+      ReadYamlDocument(ctx, yaml, [&](const YAML::Node& root) { ReadConfig(ctx, root, &config); });
+  if (!errors.empty()) return errors;
+  config.warnings = std::move(ctx.warnings());
+  SortByPosition(config.warnings);
+  return config;
 }
 
 Result<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {

@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <tuple>
 
 #include "handlers/json_writer.h"
 
@@ -301,6 +307,55 @@ std::optional<std::vector<Scalar>> ReadStringList(LoadContext& ctx, const YAML::
     items.push_back({item.Scalar(), LoadContext::OriginOf(item)});
   }
   return items;
+}
+
+// The whole file, or nullopt with a reason in *error.
+std::optional<std::string> ReadFileText(const std::string& path, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    *error = "read failed";
+    return std::nullopt;
+  }
+  return content;
+}
+
+ConfigErrors ReadYamlDocument(LoadContext& ctx, std::string_view yaml,
+                              const std::function<void(const YAML::Node&)>& read) {
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      ctx.Error(Origin{e.mark.line + 1, e.mark.column + 1, ""}, "", "YAML syntax error: " + e.msg);
+    }
+    if (ctx.errors().empty()) read(root);
+  } catch (const std::exception& e) {
+    // Not expected: every known failure is reported as a value. Still, no exception
+    // may leave the loader (it runs on reload, on the engine's loop).
+    ctx.Error(Origin{0, 0, ""}, "", std::string("internal error while loading: ") + e.what());
+  } catch (...) {
+    ctx.Error(Origin{0, 0, ""}, "", "internal error while loading");
+  }
+  ConfigErrors errors = std::move(ctx.errors());
+  SortByPosition(errors);
+  return errors;
+}
+
+void SortByPosition(ConfigErrors& errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    auto rank = [](const ConfigError& e) { return std::tuple(e.line == 0, e.line, e.column); };
+    return rank(a) < rank(b);
+  });
 }
 
 }  // namespace handoff

@@ -5,6 +5,7 @@
 // LoadContext. Single-threaded; one LoadContext per load. Never throws on bad input.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -157,6 +158,18 @@ bool IsValidJsonPointer(std::string_view pointer);
 // when `node` is neither.
 std::optional<std::vector<Scalar>> ReadStringList(LoadContext& ctx, const YAML::Node& node,
                                                   const std::string& path, bool allow_single);
+
+// The whole file, or nullopt with a reason in *error.
+std::optional<std::string> ReadFileText(const std::string& path, std::string* error);
+
+// Parses `yaml` and hands its root to `read`. Returns every error of `ctx`: a YAML syntax
+// error with its position (then `read` is not called), and anything `read` reported,
+// sorted by position with the environment's last. No exception escapes.
+ConfigErrors ReadYamlDocument(LoadContext& ctx, std::string_view yaml,
+                              const std::function<void(const YAML::Node&)>& read);
+
+// File errors (or warnings) in file order, then the environment's (line 0).
+void SortByPosition(ConfigErrors& errors);
 
 // The closest of `candidates` to `word` if it is a likely typo, else empty.
 std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config_loader.h"
+#include "config/web_config.h"
 #include "daemon/daemon.h"
 #include "daemon/demo.h"
 #include "daemon/host/build_info.h"
@@ -130,16 +131,35 @@ int CompareCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err)
   return WriteReport(compare.Finish(), args.output, out, err);
 }
 
+// A --web.config.file must load, and cannot stand beside the deprecated web: keys (the
+// daemon could not tell which to trust). Errors go to `err`.
+bool CheckWeb(const Config& config, const std::optional<std::string>& web_config_file,
+              std::ostream& err) {
+  if (!web_config_file) return true;
+  if (!config.web.tls_cert_file.empty() || !config.web.basic_auth_users.empty()) {
+    err << config.path << ": web.tls_cert_file, web.tls_key_file and web.basic_auth_users "
+        << "cannot be used with --web.config.file; move them into " << *web_config_file << '\n';
+    return false;
+  }
+  auto web = LoadWebConfigFile(*web_config_file);
+  if (web) return true;
+  for (const ConfigError& error : web.error()) err << error.ToString() << '\n';
+  return false;
+}
+
 }  // namespace
 
 std::string VersionString() {
   return std::string("handoffd ") + kVersion + " (revision " + kRevision + ")";
 }
 
-int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err) {
+int CheckConfigCommand(const std::string& path, const std::optional<std::string>& web_config_file,
+                       std::ostream& out, std::ostream& err) {
   auto config = LoadOrReport(path, err);
-  if (!config) return kExitUsage;
-  out << path << ": OK\n" << DescribeConfig(*config);
+  if (!config || !CheckWeb(*config, web_config_file, err)) return kExitUsage;
+  out << path << ": OK\n";
+  if (web_config_file) out << *web_config_file << ": OK\n";
+  out << DescribeConfig(*config);
   return kExitOk;
 }
 
@@ -202,13 +222,18 @@ int BaselineCommand(const BaselineArgs& args, std::ostream& out, std::ostream& e
 
 int RunCommand(const std::string& config_path, const RuntimeFlags& flags) {
   auto config = LoadOrReport(config_path, std::cerr);
-  if (!config) return kExitUsage;
+  if (!config || !CheckWeb(*config, flags.web_config_file, std::cerr)) {
+    return kExitUsage;
+  }
   LogInfo("starting", {{"version", VersionString()}, {"config", DescribeConfigOneLine(*config)}});
   SystemClock clock;
   Daemon daemon(std::make_shared<const Config>(std::move(config).value()), flags, clock);
   return daemon.Run();
 }
 
-int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags) { return RunDemo(rate, flags); }
+int DemoCommand(std::uint32_t rate, const RuntimeFlags& flags) {
+  if (!CheckWeb(Config{}, flags.web_config_file, std::cerr)) return kExitUsage;
+  return RunDemo(rate, flags);
+}
 
 }  // namespace handoff

@@ -1,8 +1,9 @@
-// The subcommands of handoffd (docs/reference/README.md). Each returns the process exit code; main
+// The subcommands of handoffd (`handoffd --help`, man handoffd). Each returns the process exit code; main
 // only parses flags and calls one of them, so every command is testable in-process.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,7 +14,9 @@ namespace handoff {
 
 std::string VersionString();  // "handoffd 0.1.0 (revision abc123)"
 
-int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream& err);
+// Validates the config and, when given, the web config file (--web.config.file).
+int CheckConfigCommand(const std::string& path, const std::optional<std::string>& web_config_file,
+                       std::ostream& out, std::ostream& err);
 
 struct ReplayArgs {
   std::string config;

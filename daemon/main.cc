@@ -1,4 +1,4 @@
-// handoffd's entry point: parses the command line (docs/reference/README.md) and calls one command.
+// handoffd's entry point: parses the command line (`handoffd --help`) and calls one command.
 // Everything else lives in the daemon library, where it is tested.
 #include <iostream>
 #include <string>
@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kDescription =
     "handoffd keeps an SLA timer for every handoff of every order between departments,\n"
     "decides met or breached when each deadline passes, and exports the result to\n"
-    "Prometheus. See man handoffd, and docs/reference/ for the config and the metrics.";
+    "Prometheus. See man handoffd, and docs/reference/ for the config, the metrics and\n"
+    "the HTTP API.";
 
 constexpr const char* kFooter =
     "Examples:\n"
@@ -34,6 +35,9 @@ struct LogFlags {
 void AddRuntimeFlags(CLI::App& app, handoff::RuntimeFlags& flags, LogFlags& log) {
   app.add_option("--web.listen-address", flags.listen_address,
                  "Address for /metrics and the API (default :9464; port 0 picks a free port)");
+  app.add_option("--web.config.file", flags.web_config_file,
+                 "Web config file (exporter-toolkit format): TLS, client certificates, basic "
+                 "auth; re-read when it changes");
   app.add_flag("--web.enable-lifecycle", flags.enable_lifecycle,
                "Enable POST /-/reload");
   app.add_option("--log.level", log.level, "debug, info, warn or error")
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "Validate a config file and print a summary");
   check->add_option("file", check_path, "Config file (YAML)")->required();
+  check->add_option("--web.config.file", runtime.web_config_file, "Also validate this web config file");
 
   ReplayArgs replay;
   auto* replay_cmd = app.add_subcommand(
@@ -123,7 +128,7 @@ int main(int argc, char** argv) {
     std::cout << VersionString() << '\n';
     return kExitOk;
   }
-  if (*check) return CheckConfigCommand(check_path, std::cout, std::cerr);
+  if (*check) return CheckConfigCommand(check_path, runtime.web_config_file, std::cout, std::cerr);
   if (*replay_cmd) return ReplayCommand(replay, std::cout, std::cerr);
   if (*baseline_cmd) return BaselineCommand(baseline, std::cout, std::cerr);
   if (*demo) return DemoCommand(rate, runtime);

@@ -15,6 +15,7 @@ inline constexpr int kExitRuntime = 2;  // the process failed while running
 // Flags shared by `run` and `demo`; unset ones fall back to env, config, default.
 struct RuntimeFlags {
   std::optional<std::string> listen_address;
+  std::optional<std::string> web_config_file;  // --web.config.file
   bool enable_lifecycle = false;
 };
 

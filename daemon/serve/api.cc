@@ -141,9 +141,8 @@ std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space) 
 HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& flags) {
   HttpServerOptions options;
   options.listen_address = flags.listen_address.value_or(web.listen_address);
-  options.tls_cert_file = web.tls_cert_file;
-  options.tls_key_file = web.tls_key_file;
-  options.basic_auth_users = web.basic_auth_users;
+  options.security = WebSecurityOf(web);
+  options.web_config_file = flags.web_config_file.value_or("");
   return options;
 }
 

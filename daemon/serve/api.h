@@ -47,8 +47,9 @@ class Api {
   Options options_;
 };
 
-// The server's options from the config's `web:` section; --web.listen-address (when
-// given) wins over web.listen_address.
+// The server's options from the config's `web:` section and the flags:
+// --web.listen-address (when given) wins over web.listen_address, and --web.config.file
+// (when given) replaces the deprecated web: TLS and auth keys.
 HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& flags);
 
 // Percent-decoding of a URL component; with `plus_is_space` (query strings) '+' is a

@@ -45,6 +45,11 @@ std::optional<std::string> DecodeBase64(std::string_view in) {
 
 }  // namespace
 
+bool NeedsAuth(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  return path != "/-/healthy" && path != "/-/ready";
+}
+
 BasicAuth::BasicAuth(std::map<std::string, std::string> users, DurationMs cache_ttl,
                      std::size_t cache_size)
     : users_(std::move(users)), cache_ttl_(cache_ttl), cache_size_(cache_size) {}

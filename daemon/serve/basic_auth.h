@@ -1,9 +1,10 @@
-// HTTP basic auth against bcrypt hashes (web.basic_auth_users: user -> "$2b$..." hash, as
-// Prometheus' web config). bcrypt is slow on purpose (tens of ms at cost 10), so the work
+// HTTP basic auth against bcrypt hashes (basic_auth_users of the web config file: user ->
+// "$2b$..." hash, as Prometheus' web config). bcrypt is slow on purpose (tens of ms at cost 10), so the work
 // is split: the engine thread parses the header and checks a small cache of recent
 // successes; a miss is verified with Verify() on the HTTP server's auth worker thread,
 // and Remember() records the success back on the engine thread. Parse, Cached and
-// Remember: engine thread; Verify: any thread (users_ never changes).
+// Remember: engine thread; Verify: any thread (users_ never changes; a reload of the
+// users makes a new BasicAuth).
 #pragma once
 
 #include <array>
@@ -16,6 +17,11 @@
 #include "handlers/time.h"
 
 namespace handoff {
+
+// Whether a request for `target` needs credentials when users are set: everything but
+// the probes /-/healthy and /-/ready, which say nothing but "up" and "ready", so that a
+// kubelet or a load balancer can probe without a password.
+bool NeedsAuth(std::string_view target);
 
 class BasicAuth {
  public:

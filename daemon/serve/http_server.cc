@@ -19,6 +19,7 @@
 #include "daemon/host/rate_limited_log.h"
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
+#include "daemon/serve/web_security.h"
 
 namespace handoff {
 
@@ -86,8 +87,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
         options(std::move(options)),
         handler(std::move(handler)),
         acceptor(io),
-        accept_retry(io),
-        auth(this->options.basic_auth_users) {}
+        accept_retry(io) {}
 
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
@@ -98,9 +98,11 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   const Handler handler;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
-  BasicAuth auth;
+  std::unique_ptr<WebSecurity> security;
+  // Asio's view of security->active().tls, made again when that changes.
+  std::shared_ptr<ssl::context> tls;
+  ssl_ctx_st* tls_of = nullptr;
   LogRateLimiter auth_failure_log{10 * kSecond};  // steady ms
-  std::optional<ssl::context> tls;
   // Response rendering (serializing, gzip) runs here, off the loop.
   std::unique_ptr<asio::thread_pool> worker;
   // bcrypt checks run here: a password-guessing flood keeps this thread busy, never the
@@ -212,8 +214,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return Reply(Plain(503, "Too many connections\n"), true);
     }
 
-    BasicAuth& auth = server_->auth;
-    if (auth.enabled()) {
+    const std::shared_ptr<BasicAuth>& auth = server_->security->active().auth;
+    if (auth->enabled() && NeedsAuth(View(request.target()))) {
       std::string_view header = View(request[http::field::authorization]);
       auto credentials = BasicAuth::Parse(header);
       if (!credentials) {
@@ -221,7 +223,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         if (header.empty()) return Reply(Unauthorized(), false);
         return RefuseCredentials("malformed Authorization header");
       }
-      if (!auth.Cached(*credentials, SteadyMs())) return VerifyThenDispatch(std::move(*credentials));
+      if (!auth->Cached(*credentials, SteadyMs())) return VerifyThenDispatch(auth, std::move(*credentials));
     }
     Dispatch();
   }
@@ -229,7 +231,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // bcrypt takes tens of milliseconds: it runs on the auth worker, and the answer comes
   // back to the engine thread. The queue is bounded, so guessing passwords costs the
   // guesser, not the engine.
-  void VerifyThenDispatch(BasicAuth::Credentials credentials) {
+  void VerifyThenDispatch(std::shared_ptr<BasicAuth> auth, BasicAuth::Credentials credentials) {
     HttpServer::State& server = *server_;
     HttpServer::State::Client& client = server.clients[client_];
     if (server.pending_auth >= server.options.max_pending_auth ||
@@ -238,22 +240,23 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     ++server.pending_auth;
     ++client.pending_auth;
-    asio::post(*server.auth_worker, [self = this->shared_from_this(),
+    asio::post(*server.auth_worker, [self = this->shared_from_this(), auth = std::move(auth),
                                      credentials = std::move(credentials)]() mutable {
       bool ok = false;
       try {
-        ok = self->server_->auth.Verify(credentials);
+        ok = auth->Verify(credentials);
       } catch (...) {  // out of memory: a refusal, never an escape from the worker
       }
       // The session moves back whole: its last reference must drop on the engine thread.
       asio::io_context& io = self->server_->io;
-      asio::post(io, [self = std::move(self), credentials = std::move(credentials), ok] {
+      asio::post(io, [self = std::move(self), auth = std::move(auth),
+                      credentials = std::move(credentials), ok] {
         HttpServer::State& server = *self->server_;
         --server.pending_auth;
         --server.clients[self->client_].pending_auth;
         if (server.stopped) return self->Close();
         if (!ok) return self->RefuseCredentials("wrong user or password");
-        server.auth.Remember(credentials, SteadyMs());
+        auth->Remember(credentials, SteadyMs());
         self->Dispatch();
       });
     });
@@ -316,6 +319,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     response_.set(http::field::content_type, out.content_type);
     Compress(out, gzip_);
     for (const auto& [name, value] : out.headers) response_.set(name, value);
+    for (const auto& [name, value] : server_->security->active().headers) response_.set(name, value);
     response_.keep_alive(keep_alive_ && !close && !server_->stopped);
     if (head_) {
       response_.content_length(out.body.size());  // the size a GET would send
@@ -396,6 +400,15 @@ void HttpServer::State::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  const WebSecurity::Active& active = security->Refresh();
+  if (active.tls.get() != tls_of) {
+    tls_of = active.tls.get();
+    tls = nullptr;
+    if (tls_of != nullptr) {
+      SSL_CTX_up_ref(tls_of);  // the ssl::context owns one reference
+      tls = std::make_shared<ssl::context>(tls_of);
+    }
+  }
   beast::error_code peer_ec;
   std::string client = socket.remote_endpoint(peer_ec).address().to_string();
   auto known = clients.find(client);
@@ -453,26 +466,9 @@ HttpServer::~HttpServer() {
 Result<std::string> HttpServer::Start() {
   State& s = *state_;
   const HttpServerOptions& options = s.options;
-  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return Error{"web: tls_cert_file and tls_key_file must be set together"};
-  }
-  if (!options.tls_cert_file.empty()) {
-    s.tls.emplace(ssl::context::tls_server);
-    beast::error_code ec;
-    s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                           ssl::context::no_tlsv1_1,
-                       ec);
-    // TLS 1.2: forward-secret (ECDHE) AEAD suites only. TLS 1.3's suites all are.
-    SSL_CTX_set_cipher_list(s.tls->native_handle(),
-                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
-    s.tls->use_certificate_chain_file(options.tls_cert_file, ec);
-    if (ec) return Error{"web.tls_cert_file " + options.tls_cert_file + ": " + ec.message()};
-    s.tls->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
-    if (ec) return Error{"web.tls_key_file " + options.tls_key_file + ": " + ec.message()};
-  }
+  auto security = WebSecurity::Create(options.web_config_file, options.security);
+  if (!security) return security.error();
+  s.security = std::move(security).value();
   s.worker = std::make_unique<asio::thread_pool>(1);
   asio::post(*s.worker, [] { NameThisThread("handoff-http"); });
   s.auth_worker = std::make_unique<asio::thread_pool>(1);

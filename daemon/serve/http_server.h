@@ -1,6 +1,6 @@
-// The one HTTP(S) server of the process (docs/reference/http-api.md): Boost.Beast on the engine's
-// io_context, so handlers read engine state without locks and must answer quickly. It
-// owns connections, limits, timeouts, TLS, basic auth and gzip; what to answer is the
+// The one HTTP(S) server of the process (docs/reference/http-api.md): Boost.Beast on the
+// engine's io_context, so handlers read engine state without locks and must answer
+// quickly. It owns connections, limits, timeouts, TLS, basic auth and gzip; what to answer is the
 // Handler's business (daemon/api.h). Construct, Start and Stop on the engine thread.
 // Asio and Beast stay in http_server.cc.
 #pragma once
@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/web_config.h"
 #include "handlers/result.h"
 
 namespace boost::asio {
@@ -42,9 +43,10 @@ struct HttpResponse {
 
 struct HttpServerOptions {
   std::string listen_address = ":9464";  // host:port; empty host = every interface
-  std::string tls_cert_file;             // both set: HTTPS only
-  std::string tls_key_file;
-  std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash; empty: no auth
+  // TLS, basic auth and extra headers; when web_config_file is set they are read from it
+  // instead (and read again when it or a file it names changes: web_security.h).
+  WebSecurityConfig security;
+  std::string web_config_file;
 
   std::size_t max_connections = 64;      // more are answered 503 and closed
   // Of max_connections, the last ones only serve /metrics, /-/healthy and /-/ready (other
@@ -77,7 +79,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Loads TLS files, resolves and binds the address and starts accepting. Returns the
+  // Loads the web config (TLS files, users), resolves and binds the address and starts accepting. Returns the
   // bound address ("127.0.0.1:41234": port 0 picks a free one), or why it failed.
   Result<std::string> Start();
   // Stops accepting and closes every connection; pending handlers then end with errors.

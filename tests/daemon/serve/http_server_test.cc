@@ -210,7 +210,7 @@ TEST(HttpServer, ProbesKeepAReserveOfConnections) {
 
 TEST(HttpServer, BasicAuthRejectsMissingAndWrongAndAcceptsRight) {
   HttpServerOptions options = Loopback();
-  options.basic_auth_users = {{"alice", BcryptHash("s3cret")}};
+  options.security.basic_auth_users = {{"alice", BcryptHash("s3cret")}};
   TestServer server(HttpTestConfig(), options);
 
   auto missing = Get(server.port(), "/metrics");
@@ -274,8 +274,9 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, ScrapeOverHttps) {
   HttpServerOptions options = Loopback();
-  options.tls_cert_file = (dir_ / "cert.pem").string();
-  options.tls_key_file = (dir_ / "key.pem").string();
+  options.security.tls.emplace();
+  options.security.tls->cert_file = (dir_ / "cert.pem").string();
+  options.security.tls->key_file = (dir_ / "key.pem").string();
   TestServer server(HttpTestConfig(), options);
   ClientRequest request = Request("GET", "/metrics");
   request.tls = true;
@@ -318,12 +319,12 @@ TEST(HttpServer, StartReportsBadAddressesAndTlsFiles) {
     EXPECT_FALSE(StartOnce(options).ok()) << address;
   }
   HttpServerOptions options = Loopback();
-  options.tls_cert_file = "/nonexistent/cert.pem";
-  EXPECT_FALSE(StartOnce(options).ok());  // no key file
-  options.tls_key_file = "/nonexistent/key.pem";
+  options.security.tls.emplace();
+  options.security.tls->cert_file = "/nonexistent/cert.pem";
   Result<std::string> missing = StartOnce(options);
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message.find("tls_cert_file"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("tls_server_config.cert_file /nonexistent/cert.pem"),
+            std::string::npos);
   options = HttpServerOptions();
   options.listen_address = ":0";
   Result<std::string> any = StartOnce(options);
