@@ -128,7 +128,7 @@ TEST(WebConfig, DeprecatedKeysWarn) {
   const ConfigErrors& warnings = config->warnings;
   ASSERT_EQ(warnings.size(), 3u) << testing::Dump(warnings);
   EXPECT_EQ(warnings[0].ToString(),
-            "test.yaml:17:18: web.tls_cert_file: deprecated and goes in the next release: put "
+            "test.yaml:16:18: web.tls_cert_file: deprecated and goes in the next release: put "
             "tls_server_config.cert_file in a web config file (--web.config.file)");
   EXPECT_EQ(warnings[1].key, "web.tls_key_file");
   EXPECT_EQ(warnings[2].key, "web.basic_auth_users");

@@ -34,6 +34,7 @@ ReplayArgs OrdersCompare() {
   return ReplayArgs{.config = (kSource / "config/examples/orders.yaml").string(),
                     .input = kOrdersDay.string(),
                     .as_of = "2026-12-01T12:00:00Z",
+                    .now = {},
                     .output = {},
                     .instances = false,
                     .compare = (kCompareDir / "candidate.yaml").string(),

@@ -295,8 +295,9 @@ TEST_F(TlsTest, ScrapeOverHttps) {
 // AES256-SHA256 (RSA key exchange, CBC) gets no handshake.
 TEST_F(TlsTest, Tls12OffersOnlyForwardSecretAeadSuites) {
   HttpServerOptions options = Loopback();
-  options.tls_cert_file = (dir_ / "cert.pem").string();
-  options.tls_key_file = (dir_ / "key.pem").string();
+  options.security.tls.emplace();
+  options.security.tls->cert_file = (dir_ / "cert.pem").string();
+  options.security.tls->key_file = (dir_ / "key.pem").string();
   TestServer server(HttpTestConfig(), options);
   auto handshake = [&](const std::string& cipher) {
     std::string command = "echo | timeout 10 openssl s_client -connect 127.0.0.1:" +
