@@ -1,7 +1,7 @@
 // What the HTTP server answers (docs/reference/http-api.md): /metrics, /-/healthy, /-/ready,
 // /-/reload, /api/v1/instances, /api/v1/orders/{key} and the index page /. Reads engine
 // state directly, so it runs on the engine thread (the server's loop); it never throws.
-// Routes, parameters, limits and JSON shapes are documented in docs/http-api.md.
+// Routes, parameters, limits and JSON shapes are documented in docs/reference/http-api.md.
 #pragma once
 
 #include <functional>

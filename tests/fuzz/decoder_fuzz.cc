@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (event->id.empty() || event->type.empty() || event->key.empty()) __builtin_trap();
     if (event->attributes.size() != 3) __builtin_trap();
     if (event->time < handoff::kMinEventTime || event->time > handoff::kMaxEventTime) {
-      __builtin_trap();  // years 1970-9999 only (DESIGN.md §4)
+      __builtin_trap();  // years 1970-9999 only (docs/reference/events.md)
     }
   }
   return 0;

@@ -109,8 +109,8 @@ TEST(EventDecoder, DecodesMappedJsonWithEpochTimes) {
   EXPECT_EQ(text->time, 1795773600500);
 }
 
-// DESIGN.md §4: epoch times outside the years 1970-9999 are bad times, whether numbers or
-// text, and huge ones never overflow on the way.
+// docs/reference/events.md "Values": epoch times outside the years 1970-9999 are bad times,
+// whether numbers or text, and huge ones never overflow on the way.
 TEST(EventDecoder, EpochTimesOutsideYears1970To9999AreBadTimes) {
   EventFormat format;
   format.format = PayloadFormat::kJson;

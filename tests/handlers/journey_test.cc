@@ -267,8 +267,8 @@ TEST(Journey, StretchesRebuiltFromTheOrdersDecisions) {
                      {T("2026-12-01T17:00:00Z"), T("2026-12-01T20:00:00Z"), kFulfillment}}));
 }
 
-// §11: each ended pause counts its working time under its reason; an unlisted or missing
-// reason is `other`; a stop while paused ends the pause.
+// docs/reference/timing.md "Pause reasons": each ended pause counts its working time under
+// its reason; an unlisted or missing reason is `other`; a stop while paused ends the pause.
 TEST(PauseReasons, EndedPausesCountUnderTheirReason) {
   Journey j;
   j.Offer(StageRequested("1", T("2026-12-01T08:00:00Z"), "o", 1))

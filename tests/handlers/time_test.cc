@@ -51,7 +51,8 @@ TEST(Rfc3339, CountsDaysAcrossTheWholeRange) {
   }
 }
 
-// DESIGN.md §4: a time outside the years 1970-9999 (in UTC, after the offset) is bad.
+// docs/reference/events.md "Values": a time outside the years 1970-9999 (in UTC, after the
+// offset) is bad.
 TEST(Rfc3339, RejectsInstantsOutsideYears1970To9999) {
   EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), kMinEventTime);
   EXPECT_EQ(ParseRfc3339("9999-12-31T23:59:59.999Z"), kMaxEventTime);
