@@ -104,7 +104,8 @@ std::string SlaEngine::SaveState() const {
   // Every slot not on the free list holds an instance linked into its order; walking the
   // slab in slot order reads memory sequentially.
   w.PutUnsigned(instances_.size() - free_slots_.size());
-  for (const Instance& i : instances_) {
+  for (Slot slot = 0; slot < instances_.size(); ++slot) {
+    const Instance& i = instances_[slot];
     if (i.key == KeyArena::kNone) continue;  // a free slot
     w.PutUnsigned(i.sla);
     w.PutString(keys_.Get(i.key));
@@ -115,7 +116,6 @@ std::string SlaEngine::SaveState() const {
     }
     w.PutUnsigned(i.warnings_fired);
     w.PutUnsigned(i.breached ? 1 : 0);
-    Slot slot = SlotOf(i);
     std::optional<const JourneyState> journey = journeys_.Find(slot);
     auto paused = paused_for_.find(slot);
     bool has_pause = paused != paused_for_.end();

@@ -413,13 +413,14 @@ DurationMs SlaEngine::WarningWork(const Instance& instance, std::size_t threshol
   return static_cast<DurationMs>(std::ceil(work - 1e-6));
 }
 
-InstanceSnapshot SlaEngine::Snapshot(const Instance& instance, TimeMs now) const {
+InstanceSnapshot SlaEngine::Snapshot(Slot slot, TimeMs now) const {
   InstanceSnapshot snapshot;
-  FillSnapshot(instance, now, snapshot);
+  FillSnapshot(slot, now, snapshot);
   return snapshot;
 }
 
-void SlaEngine::FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& s) const {
+void SlaEngine::FillSnapshot(Slot slot, TimeMs now, InstanceSnapshot& s) const {
+  const Instance& instance = instances_[slot];
   s.sla = instance.sla;
   s.key.assign(keys_.Get(instance.key));
   s.cycle = instance.cycle;
@@ -430,7 +431,7 @@ void SlaEngine::FillSnapshot(const Instance& instance, TimeMs now, InstanceSnaps
   s.ended_at = instance.ended_at();
   s.elapsed = Elapsed(instance, now);
   s.target = instance.target;
-  if (tracked_[instance.sla]) AddJourneyFields(instance, now, s);
+  if (tracked_[instance.sla]) AddJourneyFields(slot, now, s);
 }
 
 // The decision is written in place at the end of `out`: built aside and moved in, it cost
@@ -441,16 +442,17 @@ Decision& SlaEngine::Decide(DecisionKind kind, Slot slot, TimeMs at, const Event
   decision.kind = kind;
   decision.at = at;
   if (event != nullptr) decision.event_id = event->id;
-  FillSnapshot(instances_[slot], at, decision.instance);
+  FillSnapshot(slot, at, decision.instance);
   if (tracked_[instances_[slot].sla]) Track(kind, slot, at, event, first, decision);
   return decision;
 }
 
 void SlaEngine::VisitOpenInstances(
     const std::function<void(const InstanceSnapshot&)>& visit) const {
-  for (const Instance& instance : instances_) {
+  for (Slot slot = 0; slot < instances_.size(); ++slot) {
+    const Instance& instance = instances_[slot];
     if (instance.key != KeyArena::kNone && IsOpenState(instance.state)) {
-      visit(Snapshot(instance, frontier_));
+      visit(Snapshot(slot, frontier_));
     }
   }
 }

@@ -174,11 +174,8 @@ class SlaEngine {
   void CountState(const Instance& instance, int delta);
   DurationMs Elapsed(const Instance& instance, TimeMs now) const;
   DurationMs WarningWork(const Instance& instance, std::size_t threshold) const;
-  InstanceSnapshot Snapshot(const Instance& instance, TimeMs now) const;
-  void FillSnapshot(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
-  Slot SlotOf(const Instance& instance) const {
-    return static_cast<Slot>(&instance - instances_.data());
-  }
+  InstanceSnapshot Snapshot(Slot slot, TimeMs now) const;
+  void FillSnapshot(Slot slot, TimeMs now, InstanceSnapshot& snapshot) const;
   // Appends the decision about instances_[slot]; for an SLA that is a journey, a stage or
   // keeps pause reasons, also tells the trackers below (sla_engine_journeys.cc). `first` is
   // the order's first slot, or kNoSlot when the caller has not looked it up.
@@ -194,7 +191,7 @@ class SlaEngine {
   JourneyState SeedJourney(Slot slot, TimeMs at, Slot first);
   Slot FirstOfOrder(const Instance& instance);
   Slot InstanceInOrder(Slot first, std::uint16_t sla) const;
-  void AddJourneyFields(const Instance& instance, TimeMs now, InstanceSnapshot& snapshot) const;
+  void AddJourneyFields(Slot slot, TimeMs now, InstanceSnapshot& snapshot) const;
   void ForgetSideState(Slot slot);
   // Checkpoints (engine_state.cc): a restored instance's saved side state, kept when it
   // still fits the config; then every open journey instance left without one (a version 1

@@ -145,10 +145,10 @@ SlaEngine::Slot SlaEngine::FirstOfOrder(const Instance& instance) {
   return *FindOrder(OrderTable::Hash(key), key);
 }
 
-void SlaEngine::AddJourneyFields(const Instance& instance, TimeMs now,
-                                 InstanceSnapshot& snapshot) const {
+void SlaEngine::AddJourneyFields(Slot slot, TimeMs now, InstanceSnapshot& snapshot) const {
+  const Instance& instance = instances_[slot];
   if (!journeys_.IsJourney(instance.sla)) return;
-  std::optional<const JourneyState> state = journeys_.Find(SlotOf(instance));
+  std::optional<const JourneyState> state = journeys_.Find(slot);
   if (!state) return;
   snapshot.held = state->HeldAt(*(*slas_)[instance.sla].calendar, now);
   snapshot.baton = state->facts().baton;
