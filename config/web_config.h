@@ -38,7 +38,8 @@ struct TlsServerConfig {
   TlsVersion min_version = TlsVersion::kTls12;
   TlsVersion max_version = TlsVersion::kTls13;
   // TLS 1.2 suites as OpenSSL names, translated from the Go names of the file; empty:
-  // OpenSSL's defaults. TLS 1.3 suites are not configurable (as in Go).
+  // the ECDHE AEAD suites only (web_security.cc). TLS 1.3 suites are not configurable
+  // (as in Go).
   std::vector<std::string> cipher_suites;
   bool prefer_server_cipher_suites = true;
 };

@@ -115,12 +115,17 @@ int CompareCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err)
     err << pairs.error().message << '\n';
     return kExitUsage;
   }
-  TimeMs as_of = kNoTime;
-  if (!ParseTimeFlag("--as-of", args.as_of, &as_of, err)) return kExitUsage;
-  auto options = [as_of](const Config& config) {
+  TimeMs as_of = kNoTime, now = kNoTime;
+  if (!ParseTimeFlag("--as-of", args.as_of, &as_of, err) ||
+      !ParseTimeFlag("--now", args.now, &now, err)) {
+    return kExitUsage;
+  }
+  auto options = [as_of, now](const Config& config) {
     return ReplayOptions{.format = config.events,
                          .engine = EngineOptionsOf(config),
                          .as_of = as_of,
+                         .now = now,
+                         .max_future = config.time.max_future,
                          .instances = true};
   };
   CompareReport compare(SlasOf(*base), options(*base), SlasOf(*candidate), options(*candidate),

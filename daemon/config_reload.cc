@@ -12,9 +12,10 @@ namespace {
 
 // The sections a reload cannot change (docs/durability.md, reload rule 7).
 bool SameKafka(const KafkaConfig& a, const KafkaConfig& b) {
-  return std::tie(a.brokers, a.group_id, a.topics, a.properties, a.breach_topic,
-                  a.dead_letter_topic) == std::tie(b.brokers, b.group_id, b.topics, b.properties,
-                                                   b.breach_topic, b.dead_letter_topic);
+  return std::tie(a.brokers, a.group_id, a.group_instance_id, a.topics, a.properties,
+                  a.breach_topic, a.dead_letter_topic) ==
+         std::tie(b.brokers, b.group_id, b.group_instance_id, b.topics, b.properties,
+                  b.breach_topic, b.dead_letter_topic);
 }
 
 bool SameEvents(const EventFormat& a, const EventFormat& b) {
@@ -30,7 +31,8 @@ bool SameEvents(const EventFormat& a, const EventFormat& b) {
 }
 
 bool SameCheckpoint(const CheckpointConfig& a, const CheckpointConfig& b) {
-  return a.dir == b.dir && a.interval == b.interval;
+  return std::tie(a.store, a.dir, a.topic, a.interval) ==
+         std::tie(b.store, b.dir, b.topic, b.interval);
 }
 
 bool SameWeb(const WebConfig& a, const WebConfig& b) {

@@ -107,9 +107,10 @@ struct Daemon::State {
   }
 
   void OnCheckpointed(const Checkpointer::Report& report) {
-    if (report.failed == 0 && report.saved > 0) {
-      http.metrics.RecordCheckpoint(report.duration, report.finished_at);
-    }
+    // A round that failed nothing leaves everything this member owns durable, also when
+    // it owns no partition (a spare member of the group): its checkpoint age stays low
+    // and HandoffCheckpointStale quiet.
+    if (report.failed == 0) http.metrics.RecordCheckpoint(report.duration, report.finished_at);
     if (report.decisions_lost && !stopping) {
       LogError("a decision was not delivered to the decisions topic; exiting so that a restart "
                "sends it again from the last checkpoint",

@@ -204,7 +204,8 @@ Metrics::Series::Sla Metrics::Series::Add(const std::vector<SlaDefinition>& slas
   s.max_overdue = &max_overdue->Add(labels);
   s.target = &target->Add(labels);
   s.target->Set(Seconds(sla.target));
-  for (std::size_t r = 0; r <= sla.pause_reasons.size(); ++r) {
+  // Only for an SLA that keeps pause reasons: the others have no `other` to count.
+  for (std::size_t r = 0; !sla.pause_reasons.empty() && r <= sla.pause_reasons.size(); ++r) {
     s.paused.push_back(
         &paused->Add(with("reason", r < sla.pause_reasons.size() ? sla.pause_reasons[r] : "other")));
   }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
+#include "config/web_config.h"
 #include "tests/config/config_test_util.h"
 
 namespace handoff {
@@ -27,6 +28,15 @@ TEST(ExampleConfigs, OrdersLoads) {
   EXPECT_EQ(config.calendar_specs.at("emea_office").timezone, "Europe/Berlin");
   EXPECT_EQ(config.calendar_specs.at("emea_office").holidays.size(), 5u);
   EXPECT_EQ(config.slas[3].owner, "sales");
+}
+
+TEST(ExampleConfigs, WebConfigLoads) {
+  auto web = LoadWebConfigFile(std::string(HANDOFF_SOURCE_DIR) + "/config/examples/web-config.yml");
+  ASSERT_TRUE(web.ok()) << testing::Dump(web.error());
+  ASSERT_TRUE(web->tls);
+  EXPECT_EQ(web->tls->cert_file, "/etc/handoffd/tls.crt");
+  EXPECT_EQ(web->tls->min_version, TlsVersion::kTls12);
+  EXPECT_TRUE(web->basic_auth_users.empty());
 }
 
 TEST(ExampleConfigs, DemoLoadsWithShortTargets) {
