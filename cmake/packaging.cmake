@@ -55,8 +55,16 @@ if(NOT HANDOFF_SANITIZE AND NOT HANDOFF_FUZZ)
             ${HANDOFF_PACKAGING_DIR}/handoffd.1.gz
     DEPENDS handoffd ${HANDOFF_DEB_DIR}/debian/make-manpage
     COMMENT "handoffd.1.gz from handoffd --help" VERBATIM)
+  # Bash completion, from the built binary's own CLI (`handoffd completion bash`).
+  add_custom_command(OUTPUT ${HANDOFF_PACKAGING_DIR}/handoffd.bash-completion
+    COMMAND sh -c "\"$1\" completion bash > \"$2\"" completion $<TARGET_FILE:handoffd>
+            ${HANDOFF_PACKAGING_DIR}/handoffd.bash-completion
+    DEPENDS handoffd COMMENT "bash completion from handoffd completion bash" VERBATIM)
   add_custom_target(handoffd_package_docs ALL DEPENDS
-    ${HANDOFF_PACKAGING_DIR}/changelog.Debian.gz ${HANDOFF_PACKAGING_DIR}/handoffd.1.gz)
+    ${HANDOFF_PACKAGING_DIR}/changelog.Debian.gz ${HANDOFF_PACKAGING_DIR}/handoffd.1.gz
+    ${HANDOFF_PACKAGING_DIR}/handoffd.bash-completion)
+  install(FILES ${HANDOFF_PACKAGING_DIR}/handoffd.bash-completion
+    DESTINATION share/bash-completion/completions RENAME handoffd COMPONENT deb EXCLUDE_FROM_ALL)
   install(FILES ${HANDOFF_PACKAGING_DIR}/changelog.Debian.gz
     DESTINATION share/doc/handoffd COMPONENT deb EXCLUDE_FROM_ALL)
   install(FILES ${HANDOFF_PACKAGING_DIR}/handoffd.1.gz
