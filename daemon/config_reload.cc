@@ -42,18 +42,49 @@ bool SameWeb(const WebConfig& a, const WebConfig& b) {
 
 }  // namespace
 
-Result<std::string> ConfigReloader::Reload() {
-  notifier_.Reloading();
-  notifier_.Status("reloading the config");
-  Result<std::string> result = Apply();
-  notifier_.Ready();
-  notifier_.Status(result ? "running; config reloaded" : "running; config reload failed");
-  return result;
+ConfigReloader::~ConfigReloader() {
+  if (loader_.joinable()) loader_.join();
 }
 
-Result<std::string> ConfigReloader::Apply() {
+void ConfigReloader::Reload(Done done) {
+  if (loading_) {
+    next_.push_back(std::move(done));
+    return;
+  }
+  waiting_.push_back(std::move(done));
+  StartLoad();
+}
+
+void ConfigReloader::StartLoad() {
+  loading_ = true;
+  notifier_.Reloading();
+  notifier_.Status("reloading the config");
+  if (loader_.joinable()) loader_.join();  // the last load's thread, long finished
+  loader_ = std::thread([this, path = config_->path] {
+    auto loaded = std::make_shared<Result<Config, ConfigErrors>>(
+        LoadConfigFile(path, ProcessEnvironment()));
+    post_to_engine_([this, loaded] {
+      Result<std::string> result = Error{"config reload failed"};
+      try {
+        result = Apply(std::move(*loaded));
+      } catch (const std::exception& e) {  // nothing escapes into the engine's loop
+        LogError("config reload failed", {{"error", e.what()}});
+        result = Error{std::string("config reload failed: ") + e.what()};
+      }
+      notifier_.Ready();
+      notifier_.Status(result ? "running; config reloaded" : "running; config reload failed");
+      loading_ = false;
+      std::vector<Done> done = std::move(waiting_);
+      waiting_ = std::move(next_);
+      next_.clear();
+      if (!waiting_.empty()) StartLoad();
+      for (const Done& d : done) d(result);
+    });
+  });
+}
+
+Result<std::string> ConfigReloader::Apply(Result<Config, ConfigErrors> loaded) {
   const std::string& path = config_->path;
-  auto loaded = LoadConfigFile(path, ProcessEnvironment());
   if (!loaded) {
     for (const ConfigError& error : loaded.error()) {
       LogError("config reload: invalid config", {{"error", error.ToString()}});

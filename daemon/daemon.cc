@@ -54,8 +54,11 @@ struct Daemon::State {
         watchdog_timer(io),
         http(io, host, clock.Now(), WebServerOptions(config->web, flags),
              Api::Options{.enable_lifecycle = flags.enable_lifecycle,
-                          .reload = [this] { return reloader.Reload(); }}),
-        reloader(config, host, http.metrics, notifier, clock) {
+                          .reload = [this](ConfigReloader::Done done) {
+                            reloader.Reload(std::move(done));
+                          }}),
+        reloader(config, host, http.metrics, notifier, clock,
+                 [this](std::function<void()> task) { asio::post(io, std::move(task)); }) {
     reloader.set_on_applied([this](const EngineHost::Basis& basis) {
       if (handover) handover->set_basis(basis);
     });
@@ -72,11 +75,7 @@ struct Daemon::State {
     reload_signal.async_wait([this](boost::system::error_code ec, int) {
       if (ec) return;
       LogInfo("signal received", {{"signal", "SIGHUP"}});
-      try {
-        (void)reloader.Reload();
-      } catch (const std::exception& e) {  // nothing escapes into the io_context
-        LogError("config reload failed", {{"error", e.what()}});
-      }
+      reloader.Reload([](const Result<std::string>&) {});  // it logs the outcome
       WaitForReloadSignal();
     });
   }

@@ -220,9 +220,13 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 HttpResponse Api::Reload() {
   if (!options_.enable_lifecycle) return Text(403, "Lifecycle API is not enabled.\n");
   if (!options_.reload) return Text(500, "reload is not wired\n");
-  Result<std::string> result = options_.reload();
-  if (!result) return Text(500, result.error().message + "\n");
-  return Text(200, *result + "\n");
+  HttpResponse response;
+  response.defer = [reload = options_.reload](HttpResponse::Reply reply) {
+    reload([reply = std::move(reply)](const Result<std::string>& result) {
+      reply(result ? Text(200, *result + "\n") : Text(500, result.error().message + "\n"));
+    });
+  };
+  return response;
 }
 
 HttpResponse Api::Instances(std::string_view query) const {

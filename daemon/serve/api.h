@@ -21,9 +21,11 @@ namespace handoff {
 
 class Api {
  public:
-  // POST /-/reload calls this (the same as SIGHUP). The value is a message for the
-  // client; an error answers 500 with its message.
-  using ReloadHook = std::function<Result<std::string>()>;
+  // POST /-/reload calls this (the same as SIGHUP) with what to call, on the engine thread,
+  // once the reload is done. The value is a message for the client; an error answers 500
+  // with its message.
+  using ReloadHook =
+      std::function<void(std::function<void(const Result<std::string>&)> done)>;
 
   struct Options {
     bool enable_lifecycle = false;  // --web.enable-lifecycle: else /-/reload is 403

@@ -291,9 +291,22 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       LogError("http handler failed", {{"target", in.target}});
       out = Plain(500, "Internal server error\n");
     }
+    if (out.defer) {
+      auto defer = std::move(out.defer);
+      defer([self = this->shared_from_this()](HttpResponse later) {
+        if (self->server_->stopped) return self->Close();
+        self->Answer(std::move(later));
+      });
+      return;
+    }
+    Answer(std::move(out));
+  }
+
+  // Writes `out`, made by render() on the worker first when it has one: the handler took
+  // its snapshot on the loop; the text and its gzip are made on the worker, and the answer
+  // comes back here to be written.
+  void Answer(HttpResponse out) {
     if (!out.render) return Reply(std::move(out), false);
-    // The handler took its snapshot on the loop; the text and its gzip are made on the
-    // worker, and the answer comes back here to be written.
     asio::post(*server_->worker, [self = this->shared_from_this(), out = std::move(out),
                                   gzip = gzip_]() mutable {
       try {

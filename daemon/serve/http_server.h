@@ -39,6 +39,11 @@ struct HttpResponse {
   // gzip), so a large answer costs the engine thread only the snapshot the handler took.
   // It must not touch engine state: it owns what it needs.
   std::function<std::string()> render;
+  // When set, the answer comes later: the server calls defer() at once with a function the
+  // handler's work calls, on the engine thread, with the response (`render` aside, which
+  // it may set). For work that must not hold the loop (a config reload).
+  using Reply = std::function<void(HttpResponse)>;
+  std::function<void(Reply)> defer;
 };
 
 struct HttpServerOptions {

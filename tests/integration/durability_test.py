@@ -139,6 +139,35 @@ class DurabilityTest(MockKafkaTestCase):
         self.assertEqual(d.metric("handoff_config_last_reload_successful"), 0)
         self.assertEqual(d.stop(), 0)
 
+    def test_a_reload_loads_the_file_off_the_engine_thread(self):
+        # 800k list entries under an unknown key: parsing them takes seconds, then the
+        # reload fails on the key. Meanwhile the engine thread answers /-/healthy at once.
+        self.write_config()
+        d = self.daemon("d")
+        wait_for(d.ready, 20, "ready")
+        with open(self.config_path) as f:
+            config = json.load(f)
+        config["padding"] = list(range(800_000))
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        started = time.monotonic()
+        d.proc.send_signal(signal.SIGHUP)
+        slowest = 0.0
+        while 'msg="config reload: invalid config"' not in d.log():
+            self.assertLess(time.monotonic() - started, 120, "the reload never finished")
+            asked = time.monotonic()
+            status, _ = d.get("/-/healthy")
+            self.assertEqual(status, 200)
+            slowest = max(slowest, time.monotonic() - asked)
+        loading = time.monotonic() - started
+        print(f"\nreload took {loading:.2f} s; slowest /-/healthy meanwhile {slowest * 1000:.1f} ms",
+              file=sys.stderr)
+        self.assertGreater(loading, 1.0, "the file loaded too fast for this test to show anything")
+        self.assertLess(slowest, 0.5)
+        self.assertIn("padding: unknown key", d.log())
+        self.assertEqual(d.metric("handoff_config_last_reload_successful"), 0)
+        self.assertEqual(d.stop(), 0)
+
     def test_reload_without_lifecycle_flag_is_refused(self):
         self.write_config()
         d = self.daemon("d")
