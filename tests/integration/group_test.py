@@ -104,6 +104,18 @@ class GroupTest(MockKafkaTestCase):
         unique, copies = self.finish(members.values())
         self.assertEqual(copies, unique, "a clean handover re-sent decisions")
 
+    def test_a_member_added_then_removed_sends_no_duplicate(self):
+        members = {name: self.member(name) for name in MEMBERS[:2]}
+        wait_for(lambda: all(m.assignments() for m in members.values()), 30,
+                 "both members assigned")
+        time.sleep(self.rnd.uniform(0.2, 1.0))
+        added = self.member(MEMBERS[2])
+        wait_for(added.assignments, 30, "the added member assigned")
+        time.sleep(self.rnd.uniform(0.2, 1.0))
+        self.assertEqual(added.stop(), 0)
+        unique, copies = self.finish(members.values())
+        self.assertEqual(copies, unique, "a clean handover re-sent decisions")
+
     def test_a_member_stopped_past_its_session_never_contradicts_the_new_owner(self):
         members = self.start_all()
         zombie = members["b"]
