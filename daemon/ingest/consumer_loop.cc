@@ -236,9 +236,10 @@ void ConsumerLoop::Flush() {
 void ConsumerLoop::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<ConsumerLoop*>(opaque);
-  bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  const char* protocol = rd_kafka_rebalance_protocol(rk);
+  bool cooperative = std::strcmp(protocol, "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    self->OnAssigned(partitions);
+    self->OnAssigned(partitions, protocol);
     if (cooperative) {
       LogAndFree("kafka incremental assign", rd_kafka_incremental_assign(rk, partitions));
     } else {
@@ -257,7 +258,8 @@ void ConsumerLoop::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions) {
+void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions,
+                              const char* protocol) {
   Flush();
   std::string list;
   std::vector<std::int32_t> fresh;  // engine partitions new to this member
@@ -273,7 +275,7 @@ void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions) {
   SetStartOffsets(partitions, fresh);
   next_.assign.insert(next_.assign.end(), fresh.begin(), fresh.end());
   tracker_.set_assignment_received(true);
-  LogInfo("kafka partitions assigned", {{"partitions", list}});
+  LogInfo("kafka partitions assigned", {{"partitions", list}, {"protocol", protocol}});
   Refresh();
   Flush();
 }
