@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
 #include <charconv>
 #include <exception>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "daemon/host/rate_limited_log.h"
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
+#include "daemon/serve/quality_list.h"
 #include "daemon/serve/web_security.h"
 
 namespace handoff {
@@ -528,36 +528,10 @@ void HttpServer::Stop() {
 std::size_t HttpServer::connections() const { return state_->connections.size(); }
 
 bool AcceptsGzip(std::string_view header) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
-  auto iequals = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  for (const QualityElement& element : ParseQualityList(header)) {
+    if ((EqualsIgnoreCase(element.value, "gzip") || element.value == "*") && element.q > 0) {
+      return true;
     }
-    return true;
-  };
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    std::size_t semicolon = item.find(';');
-    std::string_view coding = trim(item.substr(0, semicolon));
-    if (!iequals(coding, "gzip") && coding != "*") continue;
-    bool refused = false;
-    while (semicolon != std::string_view::npos) {
-      item = item.substr(semicolon + 1);
-      semicolon = item.find(';');
-      std::string_view param = trim(item.substr(0, semicolon));
-      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-        std::string_view q = trim(param.substr(2));
-        refused = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
-      }
-    }
-    if (!refused) return true;
   }
   return false;
 }
