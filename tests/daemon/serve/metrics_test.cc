@@ -1,15 +1,11 @@
 #include "daemon/serve/metrics.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "daemon/serve/process_metrics.h"
+#include "tests/daemon/serve/exposition_tools.h"
 #include "tests/daemon/serve/http_test_config.h"
 #include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"
@@ -218,24 +214,6 @@ TEST_F(MetricsTest, EventTotalsComeFromTheHost) {
             42.0);
 }
 
-// What the real promtool says of a scrape: "rc=0\n" when it finds nothing.
-std::string PromtoolCheck(const std::string& scrape) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("handoff_metrics_" + std::to_string(::getpid()) + ".txt");
-  std::ofstream(path) << scrape;
-  std::string command = "promtool check metrics < " + path.string() + " 2>&1; echo rc=$?";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "popen failed";
-  std::string output;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) output.append(buf.data(), n);
-  ::pclose(pipe);
-  std::filesystem::remove(path);
-  return output;
-}
-
-bool HavePromtool() { return std::system("promtool --version > /dev/null 2>&1") == 0; }
-
 // The real promtool, as docs/reference/metrics.md promises: no findings on a scrape with
 // every kind of series filled.
 TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
@@ -248,7 +226,7 @@ TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
   host_.SetLag(0, "orders", 3);
   host_.CountRejected(RejectReason::kNotJson);
   metrics_.RecordCheckpoint(12, t0_);
-  EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+  EXPECT_EQ(PromtoolCheckMetrics(metrics_.Scrape()), "rc=0\n");
 }
 
 // Journeys and pause reasons (docs/accountability.md): every series at 0 from the start,
@@ -319,7 +297,7 @@ TEST_F(JourneyMetricsTest, CountsHeldTimeBreachesAndPausedTime) {
   EXPECT_EQ(Paused("credit_check"), 7200.0);
   EXPECT_EQ(Paused("other"), 0.0);
   if (HavePromtool()) {
-    EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+    EXPECT_EQ(PromtoolCheckMetrics(metrics_.Scrape()), "rc=0\n");
   }
 }
 
