@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <optional>
@@ -53,11 +54,18 @@ HttpResponse Unauthorized() {
 }
 
 // Gzips a compressible body when the client accepts it; either way says that the
-// answer varies with Accept-Encoding. Leaves the response not compressible (done).
+// answer varies with Accept-Encoding (added to a Vary the handler set, such as /metrics'
+// "Accept"). Leaves the response not compressible (done).
 void Compress(HttpResponse& out, bool client_accepts_gzip) {
   if (!out.compressible) return;
   out.compressible = false;
-  out.headers.emplace_back("Vary", "Accept-Encoding");
+  auto vary = std::find_if(out.headers.begin(), out.headers.end(),
+                           [](const auto& header) { return header.first == "Vary"; });
+  if (vary == out.headers.end()) {
+    out.headers.emplace_back("Vary", "Accept-Encoding");
+  } else {
+    vary->second += ", Accept-Encoding";
+  }
   if (!client_accepts_gzip) return;
   std::string zipped = Gzip(out.body);
   if (zipped.empty()) return;
@@ -280,7 +288,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void Dispatch() {
     const auto& request = parser_->get();
-    HttpRequest in{std::string(request.method_string()), std::string(request.target())};
+    HttpRequest in{std::string(request.method_string()), std::string(request.target()),
+                   std::string(request[http::field::accept])};
     HttpResponse out;
     try {
       out = server_->handler(in);
