@@ -59,14 +59,20 @@ TEST(HttpServer, EveryEndpointOverTheWire) {
   EXPECT_GT(std::stoul(head->headers["content-length"]), 1000u);
 }
 
-TEST(HttpServer, EngineStateIsServedAsItChanges) {
-  TestServer server(HttpTestConfig(), Loopback());
+// On the server's thread: order-42 starts sales_to_ops_accept at 10:00 and, with the
+// frontier moved to 12:00, breaches at 11:00.
+void BreachOrder42(TestServer& server) {
   server.OnEngine([](EngineHost& host, Metrics&) {
     TimeMs t = T("2026-11-27T10:00:00Z");
     host.Assign(0);
     host.Offer(0, Requested("r1", t, "order-42"), t);
     host.Offer(0, Ev("n", "order.note", t + 2 * kHour, "zz"), t);
   });
+}
+
+TEST(HttpServer, EngineStateIsServedAsItChanges) {
+  TestServer server(HttpTestConfig(), Loopback());
+  BreachOrder42(server);
   auto instances = Get(server.port(), "/api/v1/instances?state=overdue");
   ASSERT_TRUE(instances);
   EXPECT_NE(instances->body.find(R"("key":"order-42")"), std::string::npos);
@@ -98,12 +104,7 @@ TEST(HttpServer, GzipWhenTheClientAsks) {
 // and anything else get the 0.0.4 text as before. Both gzip when asked.
 TEST(HttpServer, AcceptPicksTheMetricsFormat) {
   TestServer server(HttpTestConfig(), Loopback());
-  server.OnEngine([](EngineHost& host, Metrics&) {
-    TimeMs t = T("2026-11-27T10:00:00Z");
-    host.Assign(0);
-    host.Offer(0, Requested("r1", t, "order-42"), t);
-    host.Offer(0, Ev("n", "order.note", t + 2 * kHour, "zz"), t);
-  });
+  BreachOrder42(server);
   const std::string kPrometheus =
       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
       "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
