@@ -68,6 +68,20 @@ std::string EscapeControlBytes(std::string_view text) {
   return out;
 }
 
+std::optional<std::size_t> Utf8CodePoints(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size(); ++count) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+    } else if (std::size_t n = Utf8SequenceLength(text, i); n > 0) {
+      i += n;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return count;
+}
+
 std::string QuoteText(std::string_view text) {
   std::string out = "\"";
   AppendJsonEscaped(out, text);

@@ -3,7 +3,9 @@
 // One writer per document; not thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +57,10 @@ class JsonWriter {
 // Appends `value` with JSON string escaping, without quotes. The result is always valid
 // UTF-8: a byte that does not belong to a well-formed sequence becomes U+FFFD.
 void AppendJsonEscaped(std::string& out, std::string_view value);
+
+// The number of code points in `text`, or nullopt when it is not well-formed UTF-8 (the
+// rule the escaping above applies: no overlong forms, surrogates or > U+10FFFF).
+std::optional<std::size_t> Utf8CodePoints(std::string_view text);
 
 // `text` in double quotes, escaped as above: how error messages and logs quote text that
 // came from outside (config values, keys, event fields), so a control byte or newline in

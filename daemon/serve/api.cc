@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "daemon/serve/exposition_format.h"
 #include "handlers/instance_json.h"
 #include "handlers/journey_stretches.h"
 #include "handlers/journey_tracker.h"
@@ -162,41 +163,50 @@ HttpResponse Api::Handle(const HttpRequest& request) {
       std::string_view path;
       bool prefix;
       std::string_view methods;
-      HttpResponse (*answer)(Api& api, std::string_view rest, std::string_view query);
+      HttpResponse (*answer)(Api& api, const HttpRequest& request, std::string_view rest,
+                             std::string_view query);
     };
     static constexpr Route kRoutes[] = {
         {"/", false, "GET, HEAD",
-         [](Api&, std::string_view, std::string_view) {
+         [](Api&, const HttpRequest&, std::string_view, std::string_view) {
            HttpResponse response = Text(200, std::string(kIndexPage));
            response.content_type = "text/html; charset=utf-8";
            return response;
          }},
         {"/metrics", false, "GET, HEAD",
-         [](Api& api, std::string_view, std::string_view) {
+         [](Api& api, const HttpRequest& request, std::string_view, std::string_view) {
            // The snapshot is taken here, on the engine thread; the server turns it into
-           // text (and gzip) on its worker thread.
+           // text (and gzip) on its worker thread. The format follows Accept.
+           ExpositionFormat format = NegotiateExpositionFormat(request.accept);
            HttpResponse response = Text(200, "");
-           response.render = api.metrics_.ScrapeLater();
-           response.content_type = std::string(kMetricsContentType);
+           response.render = api.metrics_.ScrapeLater(format);
+           response.content_type = std::string(ContentTypeOf(format));
+           response.headers.emplace_back("Vary", "Accept");
            response.compressible = true;
            return response;
          }},
         {"/-/healthy", false, "GET, HEAD",
-         [](Api&, std::string_view, std::string_view) {
+         [](Api&, const HttpRequest&, std::string_view, std::string_view) {
            return Text(200, "handoffd is Healthy.\n");
          }},
         {"/-/ready", false, "GET, HEAD",
-         [](Api& api, std::string_view, std::string_view) {
+         [](Api& api, const HttpRequest&, std::string_view, std::string_view) {
            return api.host_.ready()
                       ? Text(200, "handoffd is Ready.\n")
                       : Text(503, "handoffd is not ready: partitions are being restored.\n");
          }},
         {"/-/reload", false, "POST, PUT",
-         [](Api& api, std::string_view, std::string_view) { return api.Reload(); }},
+         [](Api& api, const HttpRequest&, std::string_view, std::string_view) {
+           return api.Reload();
+         }},
         {"/api/v1/instances", false, "GET, HEAD",
-         [](Api& api, std::string_view, std::string_view query) { return api.Instances(query); }},
+         [](Api& api, const HttpRequest&, std::string_view, std::string_view query) {
+           return api.Instances(query);
+         }},
         {"/api/v1/orders/", true, "GET, HEAD",
-         [](Api& api, std::string_view key, std::string_view) { return api.Order(key); }},
+         [](Api& api, const HttpRequest&, std::string_view key, std::string_view) {
+           return api.Order(key);
+         }},
     };
     for (const Route& route : kRoutes) {
       std::string_view rest;
@@ -209,7 +219,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
       if (!AllowsMethod(route.methods, request.method)) {
         return MethodNotAllowed(route.methods);
       }
-      return route.answer(*this, rest, query);
+      return route.answer(*this, request, rest, query);
     }
     return Text(404, "Not found\n");
   } catch (const std::exception& e) {

@@ -9,7 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <optional>
@@ -19,6 +19,7 @@
 #include "daemon/host/rate_limited_log.h"
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
+#include "daemon/serve/quality_list.h"
 #include "daemon/serve/web_security.h"
 
 namespace handoff {
@@ -53,11 +54,18 @@ HttpResponse Unauthorized() {
 }
 
 // Gzips a compressible body when the client accepts it; either way says that the
-// answer varies with Accept-Encoding. Leaves the response not compressible (done).
+// answer varies with Accept-Encoding (added to a Vary the handler set, such as /metrics'
+// "Accept"). Leaves the response not compressible (done).
 void Compress(HttpResponse& out, bool client_accepts_gzip) {
   if (!out.compressible) return;
   out.compressible = false;
-  out.headers.emplace_back("Vary", "Accept-Encoding");
+  auto vary = std::find_if(out.headers.begin(), out.headers.end(),
+                           [](const auto& header) { return header.first == "Vary"; });
+  if (vary == out.headers.end()) {
+    out.headers.emplace_back("Vary", "Accept-Encoding");
+  } else {
+    vary->second += ", Accept-Encoding";
+  }
   if (!client_accepts_gzip) return;
   std::string zipped = Gzip(out.body);
   if (zipped.empty()) return;
@@ -280,7 +288,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void Dispatch() {
     const auto& request = parser_->get();
-    HttpRequest in{std::string(request.method_string()), std::string(request.target())};
+    HttpRequest in{std::string(request.method_string()), std::string(request.target()),
+                   std::string(request[http::field::accept])};
     HttpResponse out;
     try {
       out = server_->handler(in);
@@ -541,36 +550,10 @@ void HttpServer::Stop() {
 std::size_t HttpServer::connections() const { return state_->connections.size(); }
 
 bool AcceptsGzip(std::string_view header) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
-  auto iequals = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  for (const QualityElement& element : ParseQualityList(header)) {
+    if ((EqualsIgnoreCase(element.value, "gzip") || element.value == "*") && element.q > 0) {
+      return true;
     }
-    return true;
-  };
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    std::size_t semicolon = item.find(';');
-    std::string_view coding = trim(item.substr(0, semicolon));
-    if (!iequals(coding, "gzip") && coding != "*") continue;
-    bool refused = false;
-    while (semicolon != std::string_view::npos) {
-      item = item.substr(semicolon + 1);
-      semicolon = item.find(';');
-      std::string_view param = trim(item.substr(0, semicolon));
-      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-        std::string_view q = trim(param.substr(2));
-        refused = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
-      }
-    }
-    if (!refused) return true;
   }
   return false;
 }

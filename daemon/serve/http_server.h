@@ -27,6 +27,7 @@ namespace handoff {
 struct HttpRequest {
   std::string method;  // "GET", "POST", ... as sent
   std::string target;  // path and query, still URL-encoded
+  std::string accept;  // the Accept header as sent; empty when there is none
 };
 
 struct HttpResponse {

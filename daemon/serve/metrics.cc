@@ -12,8 +12,10 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
 #include "daemon/host/build_info.h"
+#include "daemon/serve/open_metrics_serializer.h"
 #include "daemon/serve/process_metrics.h"
 #include "handlers/instance_json.h"
 #include "handlers/journey_tracker.h"
@@ -70,6 +72,7 @@ double HistogramSeconds(DurationMs elapsed, DurationMs instance_target, Duration
 struct Metrics::Series {
   struct Sla {
     SlaDefinition definition;  // as the series were made (labels, buckets, thresholds)
+    prom::Labels labels;       // sla, from, to, owner
     prom::Counter* started = nullptr;
     prom::Counter* met = nullptr;
     prom::Counter* breached = nullptr;
@@ -94,6 +97,8 @@ struct Metrics::Series {
   void Remove(const Sla& sla);
   // A journey's breach (by baton and first late stage) or stop (held time by department).
   static void CountJourney(Sla& s, const Decision& d);
+  // Makes d's order the exemplar of `counter`, unless its key cannot be one.
+  void RememberOrder(const prom::Counter* counter, const Decision& d);
 
   prom::Registry registry;
   prom::Family<prom::Counter>* started = nullptr;
@@ -109,6 +114,14 @@ struct Metrics::Series {
   prom::Family<prom::Counter>* journey_breached = nullptr;
   prom::Family<prom::Counter>* paused = nullptr;
   std::vector<Sla> slas;
+  // The latest order behind each met and breached series, for OpenMetrics scrapes
+  // (`# {order="KEY"} 1 TIME`). Keyed by the series: a series that Remove drops loses
+  // its entry there, one that a reload keeps keeps it.
+  struct Exemplar {
+    std::vector<prom::ClientMetric::Label> labels;
+    TimeMs at = 0;
+  };
+  std::unordered_map<const prom::Counter*, Exemplar> exemplars;
   prom::Gauge* reload_successful = nullptr;
   prom::Gauge* reload_timestamp = nullptr;
   prom::Gauge* checkpoint_timestamp = nullptr;
@@ -189,6 +202,7 @@ Metrics::Series::Sla Metrics::Series::Add(const std::vector<SlaDefinition>& slas
   };
   Sla s;
   s.definition = sla;
+  s.labels = labels;
   s.started = &started->Add(labels);
   s.met = &met->Add(labels);
   s.breached = &breached->Add(labels);
@@ -223,6 +237,8 @@ Metrics::Series::Sla Metrics::Series::Add(const std::vector<SlaDefinition>& slas
 }
 
 void Metrics::Series::Remove(const Sla& s) {
+  exemplars.erase(s.met);
+  exemplars.erase(s.breached);
   started->Remove(s.started);
   met->Remove(s.met);
   breached->Remove(s.breached);
@@ -271,10 +287,14 @@ void Metrics::OnDecisions(std::int32_t, std::span<const Decision> decisions) {
     if (!s.held.empty()) Series::CountJourney(s, d);
     switch (d.kind) {
       case DecisionKind::kStarted: s.started->Increment(); break;
-      case DecisionKind::kBreached: s.breached->Increment(); break;
+      case DecisionKind::kBreached:
+        s.breached->Increment();
+        series_->RememberOrder(s.breached, d);
+        break;
       case DecisionKind::kCancelled: s.cancelled->Increment(); break;
       case DecisionKind::kMet:
         s.met->Increment();
+        series_->RememberOrder(s.met, d);
         s.elapsed->Observe(HistogramSeconds(d.instance.elapsed, d.instance.target, sla.target, true));
         break;
       case DecisionKind::kResolved:
@@ -302,6 +322,17 @@ void Metrics::Series::CountJourney(Sla& s, const Decision& d) {
   }
 }
 
+// A key too long for OpenMetrics' 128 characters (with the label name "order"), or not
+// UTF-8, is not cut: a cut key would link to another order or to none. The series keeps
+// its previous exemplar, a real order that breached (or met) earlier.
+void Metrics::Series::RememberOrder(const prom::Counter* counter, const Decision& d) {
+  std::vector<prom::ClientMetric::Label> labels{{"order", d.instance.key}};
+  if (!FitsExemplar(labels)) return;
+  Exemplar& exemplar = exemplars[counter];
+  exemplar.labels = std::move(labels);
+  exemplar.at = d.at;
+}
+
 void Metrics::RecordReload(bool success, TimeMs now) {
   series_->reload_successful->Set(success ? 1 : 0);
   if (success) series_->reload_timestamp->Set(Seconds(now));
@@ -314,9 +345,9 @@ void Metrics::RecordCheckpoint(DurationMs duration, TimeMs now) {
 
 void Metrics::RecordAuthFailure() { series_->auth_failures->Increment(); }
 
-std::string Metrics::Scrape() { return ScrapeLater()(); }
+std::string Metrics::Scrape(ExpositionFormat format) { return ScrapeLater(format)(); }
 
-std::function<std::string()> Metrics::ScrapeLater() {
+std::function<std::string()> Metrics::ScrapeLater(ExpositionFormat format) {
   const Config& config = host_.config();
   const auto& partitions = host_.partitions();
 
@@ -412,8 +443,26 @@ std::function<std::string()> Metrics::ScrapeLater() {
   families.push_back(std::move(frontier));
   families.push_back(std::move(lag));
 
+  // The exemplars are engine state too: copied here, never read by the render.
+  std::vector<CounterExemplar> exemplars;
+  if (format == ExpositionFormat::kOpenMetrics100) {
+    for (const Series::Sla& s : series_->slas) {
+      for (auto [counter, family] :
+           {std::pair(s.met, series_->met), std::pair(s.breached, series_->breached)}) {
+        auto it = series_->exemplars.find(counter);
+        if (it == series_->exemplars.end()) continue;
+        CounterExemplar& e = exemplars.emplace_back();
+        e.family = family->GetName();
+        for (const auto& [name, value] : s.labels) e.series.push_back({name, value});
+        e.labels = it->second.labels;
+        e.at = it->second.at;
+      }
+    }
+  }
+
   // The process figures are not engine state: they are read with the text.
-  return [registry = &series_->registry, host_families = std::move(families)]() {
+  return [registry = &series_->registry, host_families = std::move(families), format,
+          exemplars = std::move(exemplars)]() {
     const auto counter = prom::MetricType::Counter;
     const auto gauge = prom::MetricType::Gauge;
     std::vector<prom::MetricFamily> families = registry->Collect();
@@ -433,6 +482,9 @@ std::function<std::string()> Metrics::ScrapeLater() {
       families.push_back(OneSample("process_start_time_seconds",
                                    "Start time of the process since unix epoch in seconds.", gauge,
                                    process->start_time_seconds));
+    }
+    if (format == ExpositionFormat::kOpenMetrics100) {
+      return OpenMetricsSerializer().Serialize(families, exemplars);
     }
     return prom::TextSerializer().Serialize(families);
   };

@@ -1,6 +1,7 @@
-// The process's Prometheus metrics (docs/reference/metrics.md). Decision counters and the elapsed-time
-// histogram live in a prometheus-cpp registry and move as decisions arrive (this is a
-// DecisionSink); open instances, frontiers, lag and event totals are read from the
+// The process's Prometheus metrics (docs/reference/metrics.md). Decision counters and the
+// elapsed-time histogram live in a prometheus-cpp registry and move as decisions arrive
+// (this is a DecisionSink), the met and breached counters with an exemplar naming the
+// latest order; open instances, frontiers, lag and event totals are read from the
 // EngineHost when /metrics is served; process_* come from /proc. Owned by the Daemon.
 // Engine thread only: OnDecisions, Scrape and the Record* calls never lock engine state.
 #pragma once
@@ -13,13 +14,10 @@
 
 #include "daemon/host/decision_sink.h"
 #include "daemon/host/engine_host.h"
+#include "daemon/serve/exposition_format.h"
 #include "handlers/time.h"
 
 namespace handoff {
-
-// Text exposition format 0.0.4, the only one prometheus-cpp 1.0.1 writes.
-inline constexpr std::string_view kMetricsContentType =
-    "text/plain; version=0.0.4; charset=utf-8";
 
 // Fractions of an SLA's default target at which handoff_sla_elapsed_seconds has buckets.
 inline constexpr double kElapsedBucketFactors[] = {0.25, 0.5, 0.75, 0.9, 1,
@@ -44,13 +42,14 @@ class Metrics final : public DecisionSink {
 
   void OnDecisions(std::int32_t partition, std::span<const Decision> decisions) override;
 
-  // The whole exposition, as of now. Same as ScrapeLater()().
-  std::string Scrape();
-  // Copies the host's state now (engine thread) and returns what turns it into text on
-  // any thread: that reads the registry's counters and histograms (atomics and
-  // per-histogram locks, as prometheus-cpp collects) as they are then, so the loop pays
-  // only for the copy. Run the result before this Metrics is destroyed.
-  std::function<std::string()> ScrapeLater();
+  // The whole exposition, as of now. Same as ScrapeLater(format)().
+  std::string Scrape(ExpositionFormat format = ExpositionFormat::kText004);
+  // Copies the host's state (and, for OpenMetrics, the exemplars) now, on the engine
+  // thread, and returns what turns it into text on any thread: that reads the registry's
+  // counters and histograms (atomics and per-histogram locks, as prometheus-cpp collects)
+  // as they are then, so the loop pays only for the copy. Run the result before this
+  // Metrics is destroyed.
+  std::function<std::string()> ScrapeLater(ExpositionFormat format = ExpositionFormat::kText004);
 
   // Reloads and checkpoints (issue #7): the config gauges start as "loaded at start", the
   // checkpoint series at 0 until the first checkpoint is written.

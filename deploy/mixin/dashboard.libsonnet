@@ -28,8 +28,8 @@ local lib = import 'lib.libsonnet';
   local reduce = { calcs: ['lastNotNull'], fields: '', values: false },
   local legendTable = { displayMode: 'table', placement: 'right', showLegend: true, calcs: ['lastNotNull'] },
 
-  // A panel; `targets` is a list of [expr, legendFormat]. Layout (gridPos) and ids are
-  // filled in by `layout` below.
+  // A panel; `targets` is a list of [expr, legendFormat] or [expr, legendFormat, fields
+  // added to that target]. Layout (gridPos) and ids are filled in by `layout` below.
   local panel(type, title, description, unit, targets, w, h, defaults={}, extra={}) = {
     type: type,
     title: title,
@@ -65,7 +65,7 @@ local lib = import 'lib.libsonnet';
         legendFormat: targets[i][1],
         range: type == 'timeseries',
         instant: type != 'timeseries',
-      }
+      } + (if std.length(targets[i]) > 2 then targets[i][2] else {})
       for i in std.range(0, std.length(targets) - 1)
     ],
   } + extra,
@@ -118,8 +118,9 @@ local lib = import 'lib.libsonnet';
     {
       title: 'Breaches and overdue orders',
       panels: [
-        ts('Breaches over time', 'Instances that passed their deadline, per SLA, counted at the deadline.', 'short',
-           [['sum by (sla) (increase(handoff_sla_breached_total{%s}[$__rate_interval]))' % rawSla, '{{sla}}']], h=8),
+        // Exemplars: the order behind a breach (docs/reference/http-api.md#exemplars-in-grafana).
+        ts('Breaches over time', 'Instances that passed their deadline, per SLA, counted at the deadline. The dots are exemplars: the latest order that breached, when Prometheus stores exemplars.', 'short',
+           [['sum by (sla) (increase(handoff_sla_breached_total{%s}[$__rate_interval]))' % rawSla, '{{sla}}', { exemplar: true }]], h=8),
         stat('Overdue now', 'Open instances past their deadline and not stopped yet (handoff_sla_open{state="overdue"}).', 'short',
              [['sum(handoff_sla_open{%s, state="overdue"})' % rawSla, 'overdue']], h=8, defaults={ thresholds: countThresholds(1, 10) }),
         stat('Worst overdue', 'How far past its deadline the worst open instance is (handoff_sla_max_overdue_seconds).', 's',

@@ -2,7 +2,7 @@
 """End-to-end test of what ships in deploy/ (issue 8): real Prometheus, real Alertmanager.
 
 One stack per run, all on 127.0.0.1: tests/tools/mock_kafka (librdkafka's mock cluster),
-handoffd, a Prometheus scraping it every second with the shipped
+handoffd, a Prometheus (exemplar storage on) scraping it every second with the shipped
 deploy/prometheus/handoff.rules.yml (copied unmodified), an Alertmanager running the
 shipped deploy/alertmanager/alertmanager.yml with only its receiver URLs pointed at a
 webhook receiver in this process (so its routes, grouping and inhibitions are the ones
@@ -19,6 +19,8 @@ duplicate and an ignored stop so the pipeline panels have something to show. The
 - the breach of the 5 % SLA reaches the `ticket` receiver, and it never pages;
 - the met SLA never has an alert, pending or firing;
 - every shipped rule evaluates without error;
+- Prometheus (which asks for OpenMetrics first) keeps the exemplars of the breach and of
+  the met decision, each naming its order;
 - every Prometheus query of deploy/grafana/dashboards/*.json whose metrics this daemon
   exports returns data (a non-NaN sample) from the live Prometheus, with the template
   variables set to "All" and to an explicit multi-value selection. Queries of metrics
@@ -227,7 +229,8 @@ class Stack:
                                              handoffd_port=self.handoffd.port))
         self.prometheus_url = self.start_with_free_port("prometheus", lambda port: [
             PROMETHEUS, f"--config.file={prom_config}", f"--storage.tsdb.path={prom_dir}",
-            f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"],
+            f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s",
+            "--enable-feature=exemplar-storage"],
             "/-/ready")
 
         wait_for(self.handoffd.ready, 30, "handoffd /-/ready (Kafka partitions assigned)")
@@ -504,6 +507,24 @@ class EndToEndTest(unittest.TestCase):
                          [])
         firing = {a["labels"]["alertname"] for a in s.prometheus_api("/api/v1/alerts")["alerts"]}
         self.assertNotIn("HandoffDown", firing)
+
+    def exemplar_orders(self, metric, sla):
+        """The `order` labels of the exemplars Prometheus keeps for `metric` of `sla`."""
+        now = time.time()
+        data = self.stack.prometheus_api("/api/v1/query_exemplars?" + urllib.parse.urlencode(
+            {"query": f'{metric}{{sla="{sla}"}}', "start": now - 3600, "end": now + 60}))
+        if not isinstance(data, list):
+            return []
+        return [e["labels"].get("order") for series in data for e in series["exemplars"]]
+
+    def test_breach_and_met_exemplars_name_the_order(self):
+        # Prometheus asks for OpenMetrics first, so it gets the exemplars; with
+        # exemplar-storage on it keeps them, as a Grafana link to /api/v1/orders/{key} needs.
+        wait_for(lambda: "order-breach" in self.exemplar_orders("handoff_sla_breached_total",
+                                                                BREACHED["sla"]),
+                 20, "the breach's exemplar in Prometheus")
+        wait_for(lambda: "order-met" in self.exemplar_orders("handoff_sla_met_total", MET["sla"]),
+                 20, "the met decision's exemplar in Prometheus")
 
     def test_every_shipped_rule_evaluates_without_error(self):
         s = self.stack

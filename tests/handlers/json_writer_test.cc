@@ -31,6 +31,16 @@ TEST(JsonEscape, ReplacesEveryIllFormedByteWithU_FFFD) {
   EXPECT_EQ(Escaped("\xe2\x82"), kFffd + kFffd);
 }
 
+TEST(Utf8CodePoints, CountsWellFormedAndRefusesIllFormed) {
+  EXPECT_EQ(Utf8CodePoints(""), 0u);
+  EXPECT_EQ(Utf8CodePoints("order-42"), 8u);
+  EXPECT_EQ(Utf8CodePoints("caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80"), 7u);
+  for (const char* bad :
+       {"\xff", "a\x80z", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    EXPECT_EQ(Utf8CodePoints(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(JsonEscape, EscapesControlBytesQuotesAndBackslashes) {
   EXPECT_EQ(Escaped(std::string("a\"b\\c\n\r\t\x1b\x7f\0", 11)),
             "a\\\"b\\\\c\\n\\r\\t\\u001b\\u007f\\u0000");

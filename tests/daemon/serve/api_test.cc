@@ -26,8 +26,9 @@ class ApiTest : public ::testing::Test {
   }
 
   // The answer, also one the handler defers (the test's reload hook answers at once).
-  HttpResponse Get(std::string target, std::string method = "GET") {
-    HttpResponse response = api_.Handle(HttpRequest{std::move(method), std::move(target)});
+  HttpResponse Get(std::string target, std::string method = "GET", std::string accept = "") {
+    HttpResponse response =
+        api_.Handle(HttpRequest{std::move(method), std::move(target), std::move(accept)});
     if (!response.defer) return response;
     HttpResponse later;
     response.defer([&](HttpResponse answer) { later = std::move(answer); });
@@ -144,7 +145,7 @@ TEST(JourneyApi, OrderShowsHeldTimeAndStretches) {
   TimeMs now = T("2026-12-01T00:00:00Z");
   for (Event& e : OrderB("B")) host.Offer(0, std::move(e), now);
   host.Offer(0, Ev("tick", "order.note", T("2026-12-02T09:00:00Z"), "Z"), now);
-  HttpResponse r = api.Handle(HttpRequest{"GET", "/api/v1/orders/B"});
+  HttpResponse r = api.Handle(HttpRequest{"GET", "/api/v1/orders/B", ""});
   ASSERT_EQ(r.status, 200) << r.body;
   // As of the journey's breach at day 2 08:00, its last decision.
   EXPECT_NE(r.body.find(
@@ -166,6 +167,11 @@ TEST_F(ApiTest, StatusCodes) {
   EXPECT_TRUE(Get("/metrics").compressible);
   ASSERT_TRUE(Get("/metrics").render);
   EXPECT_NE(Get("/metrics").render().find("handoff_build_info{"), std::string::npos);
+  HttpResponse open_metrics = Get("/metrics", "GET", "application/openmetrics-text");
+  EXPECT_EQ(open_metrics.content_type,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  ASSERT_TRUE(open_metrics.render);
+  EXPECT_TRUE(open_metrics.render().ends_with("# EOF\n"));
   EXPECT_EQ(Get("/-/healthy").status, 200);
   EXPECT_EQ(Get("/-/ready").status, 503);
   host_.SetReady(true);

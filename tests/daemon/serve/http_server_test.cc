@@ -59,14 +59,20 @@ TEST(HttpServer, EveryEndpointOverTheWire) {
   EXPECT_GT(std::stoul(head->headers["content-length"]), 1000u);
 }
 
-TEST(HttpServer, EngineStateIsServedAsItChanges) {
-  TestServer server(HttpTestConfig(), Loopback());
+// On the server's thread: order-42 starts sales_to_ops_accept at 10:00 and, with the
+// frontier moved to 12:00, breaches at 11:00.
+void BreachOrder42(TestServer& server) {
   server.OnEngine([](EngineHost& host, Metrics&) {
     TimeMs t = T("2026-11-27T10:00:00Z");
     host.Assign(0);
     host.Offer(0, Requested("r1", t, "order-42"), t);
     host.Offer(0, Ev("n", "order.note", t + 2 * kHour, "zz"), t);
   });
+}
+
+TEST(HttpServer, EngineStateIsServedAsItChanges) {
+  TestServer server(HttpTestConfig(), Loopback());
+  BreachOrder42(server);
   auto instances = Get(server.port(), "/api/v1/instances?state=overdue");
   ASSERT_TRUE(instances);
   EXPECT_NE(instances->body.find(R"("key":"order-42")"), std::string::npos);
@@ -85,13 +91,63 @@ TEST(HttpServer, GzipWhenTheClientAsks) {
   auto zipped = Fetch(server.port(), Request("GET", "/metrics", {{"Accept-Encoding", "gzip"}}));
   ASSERT_TRUE(plain && zipped);
   EXPECT_EQ(zipped->headers["content-encoding"], "gzip");
-  EXPECT_EQ(zipped->headers["vary"], "Accept-Encoding");
+  EXPECT_EQ(zipped->headers["vary"], "Accept, Accept-Encoding");
   EXPECT_LT(zipped->body.size(), plain->body.size() / 3);
   std::string body = Gunzip(zipped->body);
   // process_* values move between scrapes; the SLA part does not.
   EXPECT_EQ(body.substr(0, body.find("process_")), plain->body.substr(0, plain->body.find("process_")));
   auto refused = Fetch(server.port(), Request("GET", "/metrics", {{"Accept-Encoding", "gzip;q=0"}}));
   EXPECT_EQ(refused->headers.count("content-encoding"), 0u);
+}
+
+// Prometheus' Accept gets OpenMetrics with the exemplar of the breach; curl, browsers
+// and anything else get the 0.0.4 text as before. Both gzip when asked.
+TEST(HttpServer, AcceptPicksTheMetricsFormat) {
+  TestServer server(HttpTestConfig(), Loopback());
+  BreachOrder42(server);
+  const std::string kPrometheus =
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+      "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+  auto open_metrics = Fetch(server.port(), Request("GET", "/metrics", {{"Accept", kPrometheus}}));
+  ASSERT_TRUE(open_metrics);
+  EXPECT_EQ(open_metrics->status, 200);
+  EXPECT_EQ(open_metrics->headers["content-type"],
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_EQ(open_metrics->headers["vary"], "Accept, Accept-Encoding");
+  EXPECT_TRUE(open_metrics->body.ends_with("\n# EOF\n"));
+  EXPECT_NE(open_metrics->body.find("# TYPE handoff_sla_breached counter\n"), std::string::npos);
+  EXPECT_TRUE(
+      SampleLine(open_metrics->body, "handoff_sla_breached_total", {"sla=\"sales_to_ops_accept\""})
+          .ends_with(" 1.0 # {order=\"order-42\"} 1.0 1795777200.000"))
+      << open_metrics->body;
+
+  auto zipped =
+      Fetch(server.port(),
+            Request("GET", "/metrics", {{"Accept", kPrometheus}, {"Accept-Encoding", "gzip"}}));
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->headers["content-encoding"], "gzip");
+  EXPECT_EQ(zipped->headers["content-type"], open_metrics->headers["content-type"]);
+  std::string body = Gunzip(zipped->body);
+  EXPECT_TRUE(body.starts_with("# TYPE handoff_sla_started counter\n"));
+  EXPECT_TRUE(body.ends_with("\n# EOF\n"));
+
+  auto head = Fetch(server.port(), Request("HEAD", "/metrics", {{"Accept", kPrometheus}}));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->headers["content-type"], open_metrics->headers["content-type"]);
+
+  for (const char* accept :
+       {"", "*/*", "text/plain;version=0.0.4", "application/openmetrics-text;version=0.0.1",
+        "application/openmetrics-text;q=0,text/plain"}) {
+    ClientRequest request = Request("GET", "/metrics");
+    if (*accept != '\0') request.headers.emplace_back("Accept", accept);
+    auto text = Fetch(server.port(), request);
+    ASSERT_TRUE(text) << accept;
+    EXPECT_EQ(text->headers["content-type"], "text/plain; version=0.0.4; charset=utf-8") << accept;
+    EXPECT_EQ(text->headers["vary"], "Accept, Accept-Encoding");
+    EXPECT_EQ(text->body.find("# EOF"), std::string::npos) << accept;
+    EXPECT_EQ(text->body.find(" # {"), std::string::npos) << accept;
+    EXPECT_NE(text->body.find("# TYPE handoff_sla_breached_total counter\n"), std::string::npos);
+  }
 }
 
 TEST(AcceptsGzip, ReadsTokensAndQualities) {

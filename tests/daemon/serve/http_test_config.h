@@ -32,19 +32,29 @@ inline std::shared_ptr<Config> HttpTestConfig() {
   return config;
 }
 
-// The value of the first sample of `name` (exactly; "name{" or "name ") whose line holds
-// every `label="value"` given; nullopt when there is none.
-inline std::optional<double> SampleValue(const std::string& scrape, const std::string& name,
-                                         std::initializer_list<std::string> labels = {}) {
+// The first sample line of `name` (exactly; "name{" or "name ") that holds every
+// `label="value"` given; empty when there is none.
+inline std::string SampleLine(const std::string& scrape, const std::string& name,
+                              std::initializer_list<std::string> labels = {}) {
   std::istringstream lines(scrape);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
     bool all = true;
     for (const std::string& label : labels) all = all && line.find(label) != std::string::npos;
-    if (all) return std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
+    if (all) return line;
   }
-  return std::nullopt;
+  return "";
+}
+
+// The value of that line, in either format (an OpenMetrics exemplar, " # {...} v t",
+// is not the value); nullopt when there is no such line.
+inline std::optional<double> SampleValue(const std::string& scrape, const std::string& name,
+                                         std::initializer_list<std::string> labels = {}) {
+  std::string line = SampleLine(scrape, name, labels);
+  if (line.empty()) return std::nullopt;
+  line = line.substr(0, line.find(" # "));
+  return std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
 }
 
 }  // namespace handoff::testing

@@ -1,15 +1,12 @@
 #include "daemon/serve/metrics.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
+#include "daemon/serve/open_metrics_serializer.h"
 #include "daemon/serve/process_metrics.h"
+#include "tests/daemon/serve/exposition_tools.h"
 #include "tests/daemon/serve/http_test_config.h"
 #include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"
@@ -52,6 +49,19 @@ class MetricsTest : public ::testing::Test {
     Offer(Accepted("a7", t + 80 * kMinute, "o7"));
     Offer(Accepted("a3", t + 2 * kHour, "o3"));
     Offer(Ev("noise", "order.note", t + 3 * kHour + 5 * kSecond, "zz"));
+  }
+
+  // Every kind of series with a value: a shadow SLA, the mix, lag, a rejection and a
+  // checkpoint.
+  void FillEverySeries() {
+    std::shared_ptr<Config> with_shadow = HttpTestConfig();
+    with_shadow->slas[1].shadow = true;
+    ASSERT_TRUE(host_.Reconfigure(with_shadow).ok());
+    metrics_.OnReconfigured();
+    FeedMix();
+    host_.SetLag(0, "orders", 3);
+    host_.CountRejected(RejectReason::kNotJson);
+    metrics_.RecordCheckpoint(12, t0_);
   }
 
   const TimeMs t0_ = T("2026-11-27T10:00:00Z");
@@ -218,37 +228,141 @@ TEST_F(MetricsTest, EventTotalsComeFromTheHost) {
             42.0);
 }
 
-// What the real promtool says of a scrape: "rc=0\n" when it finds nothing.
-std::string PromtoolCheck(const std::string& scrape) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("handoff_metrics_" + std::to_string(::getpid()) + ".txt");
-  std::ofstream(path) << scrape;
-  std::string command = "promtool check metrics < " + path.string() + " 2>&1; echo rc=$?";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "popen failed";
-  std::string output;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) output.append(buf.data(), n);
-  ::pclose(pipe);
-  std::filesystem::remove(path);
-  return output;
-}
-
-bool HavePromtool() { return std::system("promtool --version > /dev/null 2>&1") == 0; }
-
 // The real promtool, as docs/reference/metrics.md promises: no findings on a scrape with
 // every kind of series filled.
 TEST_F(MetricsTest, PromtoolCheckMetricsFindsNothing) {
   if (!HavePromtool()) GTEST_SKIP() << "no promtool";
-  std::shared_ptr<Config> with_shadow = HttpTestConfig();
-  with_shadow->slas[1].shadow = true;
-  ASSERT_TRUE(host_.Reconfigure(with_shadow).ok());
+  FillEverySeries();
+  EXPECT_EQ(PromtoolCheckMetrics(metrics_.Scrape()), "rc=0\n");
+}
+
+// The same scrape in OpenMetrics, exemplars included: Prometheus' own OpenMetrics parser
+// takes it (promtool check metrics reads only the 0.0.4 text).
+TEST_F(MetricsTest, PrometheusParsesTheOpenMetricsScrape) {
+  if (!HavePromtool()) GTEST_SKIP() << "no promtool";
+  FillEverySeries();
+  std::string scrape = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  ASSERT_NE(scrape.find(" # {order=\""), std::string::npos) << scrape;
+  EXPECT_EQ(PromtoolParseOpenMetrics(scrape), "rc=0\n");
+}
+
+// And the Python client's strict parser: suffixes, metadata order, histogram rules,
+// escaping and the exemplar limit.
+TEST_F(MetricsTest, PythonClientParsesTheOpenMetricsScrape) {
+  if (!HavePythonOpenMetricsParser()) GTEST_SKIP() << "no python3-prometheus-client";
+  FillEverySeries();
+  EXPECT_EQ(PythonParseOpenMetrics(metrics_.Scrape(ExpositionFormat::kOpenMetrics100)), "rc=0\n");
+}
+
+// Both formats hold the same samples: the 0.0.4 text as it always was, OpenMetrics with
+// its own number forms (le="3600.0", 2.0) and families (counters without _total).
+TEST_F(MetricsTest, BothFormatsHoldTheSameSamples) {
+  FillEverySeries();
+  std::string text = metrics_.Scrape();
+  std::string open_metrics = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  EXPECT_EQ(text.find("# EOF"), std::string::npos);
+  EXPECT_EQ(text.find(" # {"), std::string::npos);  // exemplars only in OpenMetrics
+  EXPECT_TRUE(open_metrics.ends_with("\n# EOF\n"));
+  EXPECT_NE(text.find("# TYPE handoff_sla_breached_total counter\n"), std::string::npos);
+  EXPECT_NE(open_metrics.find("# TYPE handoff_sla_breached counter\n"), std::string::npos);
+  for (const std::string& sla : {kAccept, kShip}) {
+    for (const char* name : {"handoff_sla_started_total", "handoff_sla_met_total",
+                             "handoff_sla_breached_total", "handoff_sla_open",
+                             "handoff_sla_elapsed_seconds_count", "handoff_sla_elapsed_seconds_sum",
+                             "handoff_sla_max_overdue_seconds", "handoff_sla_target_seconds"}) {
+      EXPECT_EQ(SampleValue(open_metrics, name, {sla}), SampleValue(text, name, {sla}))
+          << name << " " << sla;
+    }
+  }
+  EXPECT_EQ(
+      SampleValue(open_metrics, "handoff_sla_elapsed_seconds_bucket", {kAccept, "le=\"3600.0\""}),
+      SampleValue(text, "handoff_sla_elapsed_seconds_bucket", {kAccept, "le=\"3600\""}));
+  EXPECT_EQ(
+      SampleValue(open_metrics, "handoff_checkpoint_duration_seconds_bucket", {"le=\"0.001\""}),
+      SampleValue(text, "handoff_checkpoint_duration_seconds_bucket", {"le=\"0.001\""}));
+}
+
+// A breach and a stop within target each leave the order's key on their series, with the
+// decision's event time (the deadline, for a breach).
+TEST_F(MetricsTest, BreachedAndMetCountersCarryTheLatestOrderAsExemplar) {
+  Offer(Requested("r1", t0_, "order-41"));
+  Offer(Requested("r2", t0_, "order-42"));
+  Offer(Accepted("a1", t0_ + 10 * kMinute, "order-41"));
+  Offer(Ev("n1", "order.note", t0_ + 2 * kHour, "zz"));  // order-42 breaches at t0 + 1h
+  auto exemplar = [](const std::string& key, TimeMs at) {
+    return " # {order=\"" + key + "\"} 1.0 " + OpenMetricsTimestamp(at);
+  };
+  std::string scrape = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  EXPECT_EQ(
+      SampleLine(scrape, "handoff_sla_breached_total", {kAccept}),
+      "handoff_sla_breached_total{from=\"sales\",owner=\"operations\",sla=\"sales_to_ops_accept\","
+      "to=\"operations\"} 1.0" +
+          exemplar("order-42", t0_ + kHour));
+  EXPECT_TRUE(SampleLine(scrape, "handoff_sla_met_total", {kAccept})
+                  .ends_with(" 1.0" + exemplar("order-41", t0_ + 10 * kMinute)));
+  // Only where an order was decided, and only on met and breached.
+  EXPECT_EQ(SampleLine(scrape, "handoff_sla_breached_total", {kShip}).find('#'), std::string::npos);
+  EXPECT_EQ(SampleLine(scrape, "handoff_sla_started_total", {kAccept}).find('#'),
+            std::string::npos);
+
+  // The next breach replaces it.
+  Offer(Requested("r3", t0_ + 2 * kHour, "order-43"));
+  Offer(Ev("n2", "order.note", t0_ + 4 * kHour, "zz"));
+  scrape = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  EXPECT_TRUE(SampleLine(scrape, "handoff_sla_breached_total", {kAccept})
+                  .ends_with(" 2.0" + exemplar("order-43", t0_ + 3 * kHour)));
+  EXPECT_EQ(metrics_.Scrape().find(" # {"), std::string::npos);
+}
+
+// OpenMetrics allows 128 code points of label names and values in an exemplar: "order"
+// and a key of 123. A longer key, or one that is not UTF-8, leaves the previous exemplar
+// (a cut key would point at another order). Quotes, backslashes and line feeds are escaped.
+TEST_F(MetricsTest, ExemplarKeysAreEscapedAndTooLongOnesKeepThePrevious) {
+  std::string longest;
+  for (int i = 0; i < 123; ++i) longest += "\xc3\xa9";  // 123 code points, 246 bytes
+  const std::string odd = "a\"b\\c\nd";
+  TimeMs t = t0_;
+  auto breach = [&](const std::string& key) {
+    Offer(Requested("r" + std::to_string(t), t, key));
+    t += 2 * kHour;
+    Offer(Ev("n" + std::to_string(t), "order.note", t, "zz"));
+    return SampleLine(metrics_.Scrape(ExpositionFormat::kOpenMetrics100),
+                      "handoff_sla_breached_total", {kAccept});
+  };
+  EXPECT_NE(breach(odd).find(" # {order=\"a\\\"b\\\\c\\nd\"} 1.0 "), std::string::npos);
+  EXPECT_NE(breach(longest).find(" # {order=\"" + longest + "\"} 1.0 "), std::string::npos);
+  const std::string kept =
+      " # {order=\"" + longest + "\"} 1.0 " + OpenMetricsTimestamp(t0_ + 3 * kHour);
+  EXPECT_TRUE(breach(std::string(124, 'k')).ends_with(kept));
+  std::string line = breach("bad\xff");
+  EXPECT_TRUE(line.ends_with(kept));
+  EXPECT_EQ(SampleValue(metrics_.Scrape(), "handoff_sla_breached_total", {kAccept}), 4.0);
+  if (HavePythonOpenMetricsParser()) {
+    Offer(Requested("r-odd", t, odd));  // the odd key on met too
+    Offer(Accepted("a-odd", t + kMinute, odd));
+    EXPECT_EQ(PythonParseOpenMetrics(metrics_.Scrape(ExpositionFormat::kOpenMetrics100)), "rc=0\n");
+  }
+}
+
+// A reload keeps the exemplar of a series it keeps and drops that of one it replaces.
+TEST_F(MetricsTest, ExemplarsFollowReloads) {
+  Offer(Requested("r1", t0_, "order-1"));
+  Offer(Ev("s1", "ship.requested", t0_, "order-2"));
+  Offer(Ev("n1", "order.note", t0_ + 3 * kHour, "zz"));
+  std::string scrape = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  ASSERT_NE(SampleLine(scrape, "handoff_sla_breached_total", {kAccept}).find("order-1"),
+            std::string::npos);
+  ASSERT_NE(SampleLine(scrape, "handoff_sla_breached_total", {kShip}).find("order-2"),
+            std::string::npos);
+
+  std::shared_ptr<Config> next = HttpTestConfig();
+  next->slas[1].target = 3 * kHour;  // new series for the ship SLA
+  ASSERT_TRUE(host_.Reconfigure(next).ok());
   metrics_.OnReconfigured();
-  FeedMix();
-  host_.SetLag(0, "orders", 3);
-  host_.CountRejected(RejectReason::kNotJson);
-  metrics_.RecordCheckpoint(12, t0_);
-  EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+  scrape = metrics_.Scrape(ExpositionFormat::kOpenMetrics100);
+  EXPECT_NE(SampleLine(scrape, "handoff_sla_breached_total", {kAccept}).find("order-1"),
+            std::string::npos);
+  EXPECT_EQ(SampleLine(scrape, "handoff_sla_breached_total", {kShip}).find('#'), std::string::npos);
 }
 
 // Journeys and pause reasons (docs/accountability.md): every series at 0 from the start,
@@ -319,7 +433,10 @@ TEST_F(JourneyMetricsTest, CountsHeldTimeBreachesAndPausedTime) {
   EXPECT_EQ(Paused("credit_check"), 7200.0);
   EXPECT_EQ(Paused("other"), 0.0);
   if (HavePromtool()) {
-    EXPECT_EQ(PromtoolCheck(metrics_.Scrape()), "rc=0\n");
+    EXPECT_EQ(PromtoolCheckMetrics(metrics_.Scrape()), "rc=0\n");
+  }
+  if (HavePythonOpenMetricsParser()) {
+    EXPECT_EQ(PythonParseOpenMetrics(metrics_.Scrape(ExpositionFormat::kOpenMetrics100)), "rc=0\n");
   }
 }
 
