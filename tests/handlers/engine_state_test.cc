@@ -44,35 +44,47 @@ std::vector<Row> OpenRows(const SlaEngine& engine) {
   return Sorted(open);
 }
 
+// Feeds `arrival` to one engine without a break and to another saved and restored at a
+// random event, then moves both a day past the last event; `check` compares the decisions
+// after the split and the two engines.
+template <typename Check>
+void RestoreAtRandomSplit(const SlaEngine::Slas& slas, const std::vector<Event>& arrival,
+                          std::mt19937& rng, Check check) {
+  std::size_t split = rng() % arrival.size();
+  SlaEngine uninterrupted(slas, kOptions);
+  SlaEngine before(slas, kOptions);
+  std::vector<Decision> expected, ignored_output, actual;
+  for (std::size_t i = 0; i < arrival.size(); ++i) {
+    uninterrupted.Offer(arrival[i], i < split ? ignored_output : expected);
+    if (i < split) before.Offer(arrival[i], ignored_output);
+  }
+  auto restored = SlaEngine::RestoreState(slas, kOptions, before.SaveState());
+  ASSERT_TRUE(restored) << restored.error().message;
+  SlaEngine after = std::move(restored).value();
+  for (std::size_t i = split; i < arrival.size(); ++i) after.Offer(arrival[i], actual);
+  TimeMs end = arrival.back().time + kDay;
+  uninterrupted.AdvanceFrontier(end, expected);
+  after.AdvanceFrontier(end, actual);
+  check(expected, actual, uninterrupted, after, split);
+}
+
 TEST(EngineState, RestoredEngineContinuesAsIfNeverStopped) {
   std::mt19937 rng(99);
   auto slas = Slas({TieredSla()});
   for (int round = 0; round < 100; ++round) {
     std::vector<Event> arrival = ShuffledWithinLateness(RandomStream(rng, 80), rng);
-    std::size_t split = rng() % arrival.size();
-
-    SlaEngine uninterrupted(slas, kOptions);
-    SlaEngine before(slas, kOptions);
-    std::vector<Decision> expected, ignored_output, actual;
-    for (std::size_t i = 0; i < arrival.size(); ++i) {
-      uninterrupted.Offer(arrival[i], i < split ? ignored_output : expected);
-      if (i < split) before.Offer(arrival[i], ignored_output);
-    }
-    auto restored = SlaEngine::RestoreState(slas, kOptions, before.SaveState());
-    ASSERT_TRUE(restored) << restored.error().message;
-    SlaEngine after = std::move(restored).value();
-    for (std::size_t i = split; i < arrival.size(); ++i) after.Offer(arrival[i], actual);
-    TimeMs end = arrival.back().time + kDay;
-    uninterrupted.AdvanceFrontier(end, expected);
-    after.AdvanceFrontier(end, actual);
-
-    ASSERT_EQ(Sorted(actual), Sorted(expected)) << "round " << round << " split " << split;
-    ASSERT_EQ(OpenRows(after), OpenRows(uninterrupted));
-    ASSERT_EQ(after.stats().applied, uninterrupted.stats().applied);
-    ASSERT_EQ(after.stats().duplicate, uninterrupted.stats().duplicate);
-    ASSERT_EQ(after.stats().ignored, uninterrupted.stats().ignored);
-    ASSERT_EQ(after.frontier(), uninterrupted.frontier());
-    ASSERT_EQ(after.open_instances(), uninterrupted.open_instances());
+    RestoreAtRandomSplit(slas, arrival, rng, [&](const std::vector<Decision>& expected,
+                                                 const std::vector<Decision>& actual,
+                                                 const SlaEngine& uninterrupted,
+                                                 const SlaEngine& after, std::size_t split) {
+      ASSERT_EQ(Sorted(actual), Sorted(expected)) << "round " << round << " split " << split;
+      ASSERT_EQ(OpenRows(after), OpenRows(uninterrupted));
+      ASSERT_EQ(after.stats().applied, uninterrupted.stats().applied);
+      ASSERT_EQ(after.stats().duplicate, uninterrupted.stats().duplicate);
+      ASSERT_EQ(after.stats().ignored, uninterrupted.stats().ignored);
+      ASSERT_EQ(after.frontier(), uninterrupted.frontier());
+      ASSERT_EQ(after.open_instances(), uninterrupted.open_instances());
+    });
   }
 }
 
@@ -187,22 +199,12 @@ TEST(EngineState, JourneysAndPauseReasonsContinueAcrossARestore) {
   auto slas = Slas(JourneySlaList(6 * kHour));
   for (int round = 0; round < 100; ++round) {
     std::vector<Event> arrival = ShuffledWithinLateness(RandomJourneyStream(rng, 80), rng);
-    std::size_t split = rng() % arrival.size();
-    SlaEngine uninterrupted(slas, kOptions);
-    SlaEngine before(slas, kOptions);
-    std::vector<Decision> expected, ignored_output, actual;
-    for (std::size_t i = 0; i < arrival.size(); ++i) {
-      uninterrupted.Offer(arrival[i], i < split ? ignored_output : expected);
-      if (i < split) before.Offer(arrival[i], ignored_output);
-    }
-    auto restored = SlaEngine::RestoreState(slas, kOptions, before.SaveState());
-    ASSERT_TRUE(restored) << restored.error().message;
-    SlaEngine after = std::move(restored).value();
-    for (std::size_t i = split; i < arrival.size(); ++i) after.Offer(arrival[i], actual);
-    TimeMs end = arrival.back().time + kDay;
-    uninterrupted.AdvanceFrontier(end, expected);
-    after.AdvanceFrontier(end, actual);
-    ASSERT_EQ(JourneyRows(actual), JourneyRows(expected)) << "round " << round;
+    RestoreAtRandomSplit(slas, arrival, rng, [&](const std::vector<Decision>& expected,
+                                                 const std::vector<Decision>& actual,
+                                                 const SlaEngine&, const SlaEngine&,
+                                                 std::size_t) {
+      ASSERT_EQ(JourneyRows(actual), JourneyRows(expected)) << "round " << round;
+    });
   }
 }
 
