@@ -283,7 +283,7 @@ def main():
             "store_ingest_kafka_state_snapshots": med(kafka_runs, "state_snapshots"),
             "store_ingest_kafka_state_bytes_per_event": round(med(kafka_runs, "state_bytes") / n, 1),
             "store_ingest_file_checkpoint_bytes": round(med(file_runs, "ckpt_bytes")),
-            "load_average_1m": os.getloadavg()[0],
+            "store_ingest_load_average_1m": os.getloadavg()[0],
         }
 
         print(f"\ningest of {n} events from the start ({parts} partitions, checkpoint.interval "
