@@ -25,15 +25,19 @@ void BatchMailbox::Finish() {
   changed_.notify_all();
 }
 
-std::deque<Batch> BatchMailbox::TakeAll() {
-  std::deque<Batch> batches;
+std::optional<Batch> BatchMailbox::TakeOldest(bool* more) {
+  std::optional<Batch> batch;
   {
     std::lock_guard lock(mutex_);
-    batches.swap(batches_);
-    drain_posted_ = false;
+    if (!batches_.empty()) {
+      batch = std::move(batches_.front());
+      batches_.pop_front();
+    }
+    *more = !batches_.empty();
+    if (!*more) drain_posted_ = false;
   }
   changed_.notify_all();
-  return batches;
+  return batch;
 }
 
 bool BatchMailbox::WaitForEnd(std::chrono::milliseconds timeout) {

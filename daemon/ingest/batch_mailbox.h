@@ -1,7 +1,7 @@
 // The hand-off from the consumer thread to the engine thread: a bounded queue of
 // Batches. The consumer thread pushes (and waits while the engine is max_queued_batches
 // behind, so a slow engine slows the consumer instead of growing memory); the engine
-// thread takes everything at once. Thread-safe.
+// thread takes one batch per turn of its loop. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "daemon/ingest/batch.h"
 
@@ -24,8 +25,9 @@ class BatchMailbox {
   // Consumer thread, last: no batch follows.
   void Finish();
 
-  // Engine thread: everything queued, oldest first; the next Push posts a drain again.
-  std::deque<Batch> TakeAll();
+  // Engine thread: the oldest batch, if any, and whether another is queued behind it.
+  // When none is, the next Push posts a drain again.
+  std::optional<Batch> TakeOldest(bool* more);
   // Engine thread: waits up to `timeout` for a batch or the end. True once the consumer
   // thread has finished and every batch was taken.
   bool WaitForEnd(std::chrono::milliseconds timeout);

@@ -226,11 +226,7 @@ void ConsumerLoop::Flush() {
   next_ = Batch();
   next_.consumed.assign(config_->kafka.topics.size(), 0);
   next_.events.reserve(options_.max_batch);  // not regrown (moving every event) per batch
-  if (mailbox_.Push(std::move(batch))) {
-    post_([weak = self_] {
-      if (auto self = weak.lock()) self->Drain();
-    });
-  }
+  if (mailbox_.Push(std::move(batch))) PostDrain();
 }
 
 void ConsumerLoop::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -391,15 +387,27 @@ void ConsumerLoop::CloseConsumer() {
 
 // ---- the engine thread
 
-void ConsumerLoop::Drain() {
-  for (Batch& batch : mailbox_.TakeAll()) {
-    try {
-      applier_.Apply(batch);
-    } catch (const std::exception& e) {  // nothing may escape into the io_context
-      LogError("applying a kafka batch failed", {{"error", e.what()}});
-    }
-    if (batch.applied) batch.applied->set_value();
+bool ConsumerLoop::ApplyNext() {
+  bool more = false;
+  std::optional<Batch> batch = mailbox_.TakeOldest(&more);
+  if (!batch) return more;
+  try {
+    applier_.Apply(*batch);
+  } catch (const std::exception& e) {  // nothing may escape into the io_context
+    LogError("applying a kafka batch failed", {{"error", e.what()}});
   }
+  if (batch->applied) batch->applied->set_value();
+  return more;
+}
+
+void ConsumerLoop::Drain() {
+  if (ApplyNext()) PostDrain();
+}
+
+void ConsumerLoop::PostDrain() {
+  post_([weak = self_] {
+    if (auto self = weak.lock()) self->Drain();
+  });
 }
 
 // Stops reading, keeps applying the mailbox while the consumer thread leaves the group
@@ -407,9 +415,13 @@ void ConsumerLoop::Drain() {
 void ConsumerLoop::Stop() {
   if (!thread_.joinable()) return;
   stopping_ = true;
-  while (!mailbox_.WaitForEnd(kStopPollInterval)) Drain();
+  while (!mailbox_.WaitForEnd(kStopPollInterval)) {
+    while (ApplyNext()) {
+    }
+  }
   thread_.join();
-  Drain();
+  while (ApplyNext()) {
+  }
 }
 
 }  // namespace handoff

@@ -58,7 +58,12 @@ class ConsumerLoop {
   void CloseConsumer();
 
   // ---- the engine thread
+  // Applies the oldest queued batch; true when another is queued behind it.
+  bool ApplyNext();
+  // Posted: one batch, then posts itself again while more are queued, so timers,
+  // scrapes, checkpoints and reloads run between batches, not after a whole backlog.
   void Drain();
+  void PostDrain();
 
   // ---- read-only after Start()
   std::shared_ptr<const Config> config_;
