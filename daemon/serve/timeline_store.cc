@@ -26,7 +26,7 @@ void TimelineStore::OnDecisions(std::int32_t partition, std::span<const Decision
   }
   ExpireUpTo(latest_);
   // The total cap: evict the orders touched longest ago.
-  while (entries_ > limits_.max_entries && !lru_.empty()) Erase(orders_.find(*lru_.back()));
+  while (entries_ > limits_.max_entries && !lru_.empty()) Erase(lru_.back());
 }
 
 void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
@@ -34,7 +34,7 @@ void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
   auto [it, inserted] = orders_.try_emplace(instance.key);
   Order& order = it->second;
   if (inserted) {
-    lru_.push_front(&it->first);
+    lru_.push_front(&*it);
     order.lru = lru_.begin();
   } else {
     lru_.splice(lru_.begin(), lru_, order.lru);
@@ -67,7 +67,7 @@ void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
   if (order.open == 0 && Closes(decision.kind)) {
     order.expire_at = decision.at > kEndOfTime - limits_.retention ? kEndOfTime
                                                                    : decision.at + limits_.retention;
-    closed_.push_front(&it->first);
+    closed_.push_front(&*it);
     order.closed = closed_.begin();
     order.in_closed = true;
   }
@@ -78,18 +78,18 @@ void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
 // jump in event time spreads its work over the next calls instead of pausing the loop.
 void TimelineStore::ExpireUpTo(TimeMs now) {
   for (int i = 0; i < 1024 && !closed_.empty(); ++i) {
-    auto it = orders_.find(*closed_.back());
-    if (it->second.expire_at > now) break;
-    Erase(it);
+    Node* node = closed_.back();
+    if (node->second.expire_at > now) break;
+    Erase(node);
   }
 }
 
-void TimelineStore::Erase(std::unordered_map<std::string, Order>::iterator it) {
-  if (it == orders_.end()) return;
-  entries_ -= it->second.entries.size();
-  lru_.erase(it->second.lru);
-  if (it->second.in_closed) closed_.erase(it->second.closed);
-  orders_.erase(it);
+void TimelineStore::Erase(Node* node) {
+  Order& order = node->second;
+  entries_ -= order.entries.size();
+  lru_.erase(order.lru);
+  if (order.in_closed) closed_.erase(order.closed);
+  orders_.erase(node->first);  // last: the key lives in the node
 }
 
 }  // namespace handoff

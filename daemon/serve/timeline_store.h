@@ -40,13 +40,17 @@ class TimelineStore final : public DecisionSink {
     InstanceSnapshot instance;  // as of this decision; its key is empty (see above)
   };
 
+  struct Order;
+  // A map entry; its address is stable (the map is node-based), so the lists hold it and
+  // reach the order without a second lookup by key.
+  using Node = std::pair<const std::string, Order>;
   struct Order {
     std::vector<Entry> entries;  // in decision order
     bool truncated = false;      // older entries were dropped
     std::uint32_t open = 0;      // instances started here and not closed yet
     TimeMs expire_at = kEndOfTime;  // last close + retention, while nothing is open
-    std::list<const std::string*>::iterator lru;     // in lru_
-    std::list<const std::string*>::iterator closed;  // in closed_ while nothing is open
+    std::list<Node*>::iterator lru;     // in lru_
+    std::list<Node*>::iterator closed;  // in closed_ while nothing is open
     bool in_closed = false;
   };
 
@@ -62,13 +66,13 @@ class TimelineStore final : public DecisionSink {
  private:
   void Add(std::int32_t partition, const Decision& decision);
   void ExpireUpTo(TimeMs now);
-  void Erase(std::unordered_map<std::string, Order>::iterator it);
+  // Drops the order: one walk of its bucket (extract), none to find it.
+  void Erase(Node* node);
 
   TimelineLimits limits_;
   std::unordered_map<std::string, Order> orders_;
-  // Both lists point at the map's keys (stable: the map is node-based).
-  std::list<const std::string*> lru_;     // front: most recently touched
-  std::list<const std::string*> closed_;  // orders with nothing open; front: latest close
+  std::list<Node*> lru_;     // front: most recently touched
+  std::list<Node*> closed_;  // orders with nothing open; front: latest close
   std::size_t entries_ = 0;
   TimeMs latest_ = kNoTime;  // the latest decision time seen: the store's "now"
 };
