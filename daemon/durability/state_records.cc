@@ -66,6 +66,7 @@ Result<StateRecord> DecodeStateRecord(std::string_view value) {
       r.GetSigned(record.claim);
       r.GetUnsigned(record.snapshot);
       r.GetUnsigned(number);
+      if (number > UINT32_MAX) return bad("has a chunk index out of range");
       record.index = static_cast<std::uint32_t>(number);
       r.GetString(record.data);
       break;
@@ -75,6 +76,7 @@ Result<StateRecord> DecodeStateRecord(std::string_view value) {
       r.GetUnsigned(record.snapshot);
       r.GetSigned(record.first_chunk);
       r.GetUnsigned(number);
+      if (number > UINT32_MAX) return bad("has a chunk count out of range");
       record.chunks = static_cast<std::uint32_t>(number);
       r.GetSigned(record.checked_through);
       break;
@@ -112,20 +114,27 @@ SnapshotChoice ChooseSnapshot(const std::vector<StateRecord>& records, std::int6
     const StateRecord& commit = records[c];
     if (commit.kind != StateRecordKind::kCommit) continue;
     if (commit.first_chunk < window_start) return need_more();  // chunks before the window
+    // More chunks than records before it: not intact. A damaged or foreign count (up to
+    // 2^32) must not size the allocation below: 1.9e9 chunks cost 15 GiB (state_records_fuzz).
+    if (commit.chunks > c) continue;
     bool fenced = false;
     SnapshotChoice found;
     found.outcome = Outcome::kFound;
     found.commit = commit;
-    found.chunks.assign(commit.chunks, 0);
+    const std::size_t kMissing = records.size();
+    found.chunks.assign(commit.chunks, kMissing);
     std::uint32_t seen = 0;
     for (std::size_t i = c; i-- > 0 && records[i].offset >= commit.first_chunk;) {
       const StateRecord& r = records[i];
       // A claim after what the writer checked: it may have lost the partition already.
       if (r.kind == StateRecordKind::kClaim && r.offset > commit.checked_through) fenced = true;
+      // One writer with the idempotent producer writes each piece once; a copy (only a
+      // foreign or damaged topic has one) must not count for a piece that is missing.
       if (r.kind == StateRecordKind::kChunk && r.claim == commit.claim &&
-          r.snapshot == commit.snapshot && r.index < commit.chunks) {
+          r.snapshot == commit.snapshot && r.index < commit.chunks &&
+          found.chunks[r.index] == kMissing) {
         found.chunks[r.index] = i;
-        ++seen;  // a duplicate index cannot happen: one writer, idempotent producer
+        ++seen;
       }
     }
     if (!fenced && seen == commit.chunks) return found;

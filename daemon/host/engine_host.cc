@@ -167,8 +167,10 @@ OpenCounts EngineHost::open_counts(std::size_t sla) const {
 
 void EngineHost::VisitOpenInstances(
     const std::function<void(std::int32_t, const InstanceSnapshot&)>& visit) const {
-  for (const auto& [partition, state] : partitions_) {
-    state.engine.VisitOpenInstances(
+  // Not a structured binding: clang 14 (the fuzz build's compiler) cannot capture one.
+  for (const auto& entry : partitions_) {
+    const std::int32_t partition = entry.first;
+    entry.second.engine.VisitOpenInstances(
         [&](const InstanceSnapshot& snapshot) { visit(partition, snapshot); });
   }
 }

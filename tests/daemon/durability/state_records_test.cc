@@ -2,7 +2,11 @@
 // on plain record lists.
 #include "daemon/durability/state_records.h"
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
+
+#include "handlers/byte_codec.h"
 
 namespace handoff {
 namespace {
@@ -67,6 +71,27 @@ TEST(StateRecords, ForeignOrDamagedValuesAreRefusedByName) {
   EXPECT_FALSE(DecodeStateRecord(value + "x"));
 }
 
+// Found by state_records_fuzz: a count past 32 bits was cut to 32 (another record than
+// the one written), and now is refused.
+TEST(StateRecords, ChunkNumbersPast32BitsAreRefused) {
+  auto commit = [](std::uint64_t chunks) {
+    ByteWriter w;
+    w.PutUnsigned(1);  // format version
+    w.PutUnsigned(static_cast<std::uint64_t>(StateRecordKind::kCommit));
+    w.PutSigned(7);    // claim
+    w.PutUnsigned(3);  // snapshot
+    w.PutSigned(4);    // first chunk
+    w.PutUnsigned(chunks);
+    w.PutSigned(6);  // checked through
+    return "HNDFSTAT" + w.Take();
+  };
+  ASSERT_TRUE(DecodeStateRecord(commit(UINT32_MAX)));
+  EXPECT_EQ(DecodeStateRecord(commit(UINT32_MAX)).value().chunks, UINT32_MAX);
+  auto past = DecodeStateRecord(commit(std::uint64_t{1} << 32 | 2));
+  ASSERT_FALSE(past);
+  EXPECT_EQ(past.error().message, "state record has a chunk count out of range");
+}
+
 TEST(StateRecords, KeysAreDistinctPerSnapshotAndChunk) {
   EXPECT_EQ(StateRecordKey(3, Chunk(0, 7, 2, 1)), "3/7/2/1");
   EXPECT_EQ(StateRecordKey(3, Commit(0, 7, 2, 0, 1, 0)), "3/7/2/commit");
@@ -113,6 +138,39 @@ TEST(ChooseSnapshot, ChunksBeforeTheWindowAskForMore) {
   EXPECT_EQ(ChooseSnapshot(log, 10, true).outcome, Outcome::kNone);  // 9 is gone for good
   EXPECT_EQ(ChooseSnapshot({Claim(5, "a")}, 5, false).outcome, Outcome::kNeedMore);
   EXPECT_EQ(ChooseSnapshot({}, 0, true).outcome, Outcome::kNone);
+}
+
+// Found by state_records_fuzz: a commit that claims 2^32-1 chunks made ChooseSnapshot
+// allocate 32 GiB before looking for them. It cannot be intact (there are fewer records),
+// so the snapshot before it stands.
+TEST(ChooseSnapshot, AnImpossibleChunkCountFallsBackWithoutAllocatingIt) {
+  std::vector<StateRecord> log = {Claim(0, "a"), Chunk(1, 0, 1, 0), Commit(2, 0, 1, 1, 1, 1),
+                                  Chunk(3, 0, 2, 0), Commit(4, 0, 2, 3, UINT32_MAX, 3)};
+  SnapshotChoice choice = ChooseSnapshot(log, 0, true);
+  ASSERT_EQ(choice.outcome, Outcome::kFound);
+  EXPECT_EQ(choice.commit->offset, 2);
+  EXPECT_EQ(choice.chunks, (std::vector<std::size_t>{1}));
+}
+
+// Found by state_records_fuzz: two copies of piece 0 counted as pieces 0 and 1, and piece
+// 1 (missing) became records[0]. Only a foreign or damaged topic has copies; the
+// snapshot with a missing piece is not intact.
+TEST(ChooseSnapshot, ACopiedChunkDoesNotStandInForAMissingOne) {
+  std::vector<StateRecord> log = {Claim(0, "a"),     Chunk(1, 0, 1, 0), Commit(2, 0, 1, 1, 1, 1),
+                                  Chunk(3, 0, 2, 0), Chunk(4, 0, 2, 0), Commit(5, 0, 2, 3, 2, 4)};
+  SnapshotChoice choice = ChooseSnapshot(log, 0, true);
+  ASSERT_EQ(choice.outcome, Outcome::kFound);
+  EXPECT_EQ(choice.commit->offset, 2);
+  // With piece 1 there, the newer snapshot stands, and one copy of piece 0 is used.
+  log.insert(log.begin() + 5, Chunk(5, 0, 2, 1));
+  log.back().offset = 6;
+  log.back().checked_through = 5;
+  choice = ChooseSnapshot(log, 0, true);
+  ASSERT_EQ(choice.outcome, Outcome::kFound);
+  EXPECT_EQ(choice.commit->offset, 6);
+  ASSERT_EQ(choice.chunks.size(), 2u);
+  EXPECT_EQ(log[choice.chunks[0]].index, 0u);
+  EXPECT_EQ(choice.chunks[1], 5u);
 }
 
 }  // namespace
