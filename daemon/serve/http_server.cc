@@ -194,10 +194,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                      });
   }
 
-  // The paths a reserved connection serves: what Prometheus and probes need.
+  // The paths a reserved connection serves: what Prometheus and probes need (the probes
+  // are the paths that need no credentials).
   static bool IsProbe(std::string_view target) {
-    std::string_view path = target.substr(0, target.find('?'));
-    return path == "/metrics" || path == "/-/healthy" || path == "/-/ready";
+    return !NeedsAuth(target) || target.substr(0, target.find('?')) == "/metrics";
   }
 
   void OnRead(beast::error_code ec) {
