@@ -31,6 +31,7 @@
 
 #include "daemon/host/engine_host.h"
 #include "daemon/serve/api.h"
+#include "daemon/serve/gzip.h"
 #include "daemon/serve/http_server.h"
 #include "daemon/serve/http_stack.h"
 #include "daemon/serve/metrics.h"

@@ -2,8 +2,6 @@
 
 #include "daemon/serve/http_server.h"
 
-#include <zlib.h>
-
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -19,7 +17,7 @@
 #include "daemon/host/rate_limited_log.h"
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
-#include "daemon/serve/quality_list.h"
+#include "daemon/serve/gzip.h"
 #include "daemon/serve/web_security.h"
 
 namespace handoff {
@@ -548,30 +546,5 @@ void HttpServer::Stop() {
 }
 
 std::size_t HttpServer::connections() const { return state_->connections.size(); }
-
-bool AcceptsGzip(std::string_view header) {
-  for (const QualityElement& element : ParseQualityList(header)) {
-    if ((EqualsIgnoreCase(element.value, "gzip") || element.value == "*") && element.q > 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string Gzip(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 }  // namespace handoff

@@ -99,11 +99,4 @@ class HttpServer {
   std::shared_ptr<State> state_;
 };
 
-// Whether an Accept-Encoding header value accepts gzip (a "gzip" or "*" token whose q is
-// not 0).
-bool AcceptsGzip(std::string_view accept_encoding);
-
-// The gzip (RFC 1952) form of `data`, at zlib's fastest level.
-std::string Gzip(std::string_view data);
-
 }  // namespace handoff

@@ -30,6 +30,7 @@
 
 #include "daemon/serve/api.h"
 #include "daemon/serve/basic_auth.h"
+#include "daemon/serve/gzip.h"
 #include "daemon/serve/http_server.h"
 #include "tests/fakes/journey_builder.h"
 #include "tests/fakes/sla_builder.h"

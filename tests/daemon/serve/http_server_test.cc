@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/serve/basic_auth.h"
+#include "daemon/serve/gzip.h"
 #include "tests/daemon/serve/http_test_config.h"
 #include "tests/daemon/serve/http_test_support.h"
 #include "tests/fakes/sla_builder.h"
