@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -338,7 +339,10 @@ class MockKafkaTestCase(unittest.TestCase):
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix=self.WORKDIR_PREFIX)
-        self.addCleanup(shutil.rmtree, self.workdir, True)
+        if os.environ.get("HANDOFF_KEEP_WORKDIR"):  # to read every log after a failure
+            print(f"keeping {self.workdir}", file=sys.stderr)
+        else:
+            self.addCleanup(shutil.rmtree, self.workdir, True)
         self.procs = Processes()
         self.addCleanup(self.procs.kill_all)
         self.kafka = MockKafka(self.procs, self.workdir, self.TOPICS)
