@@ -2,10 +2,13 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "daemon/host/logger.h"
@@ -42,6 +45,25 @@ void DestroyBounded(rd_kafka_t* consumer) {
   if (done.wait_for(kCloseTimeout) == std::future_status::timeout) {
     LogWarn("kafka consumer not destroyed in time: left to the process exit");
   }
+}
+
+// How long an assignment may wait for the broker to name its start offsets.
+constexpr int kStartOffsetTimeoutMs = 10000;
+
+// Where the consumer starts a partition with no committed offset: auto.offset.reset
+// (RD_KAFKA_OFFSET_BEGINNING or _END; INVALID for "error", which has no offset).
+std::int64_t ResetOffset(rd_kafka_t* rk) {
+  char value[32] = {};
+  std::size_t size = sizeof value;
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), "auto.offset.reset", value, &size) != RD_KAFKA_CONF_OK) {
+    return RD_KAFKA_OFFSET_INVALID;
+  }
+  const std::string_view reset(value);
+  if (reset == "smallest" || reset == "earliest" || reset == "beginning") {
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (reset == "largest" || reset == "latest" || reset == "end") return RD_KAFKA_OFFSET_END;
+  return RD_KAFKA_OFFSET_INVALID;
 }
 
 std::string PartitionName(const rd_kafka_topic_partition_t& tp) {
@@ -235,7 +257,7 @@ void ConsumerLoop::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   const char* protocol = rd_kafka_rebalance_protocol(rk);
   bool cooperative = std::strcmp(protocol, "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    self->OnAssigned(partitions, protocol);
+    self->OnAssigned(rk, partitions, protocol);
     if (cooperative) {
       LogAndFree("kafka incremental assign", rd_kafka_incremental_assign(rk, partitions));
     } else {
@@ -254,7 +276,7 @@ void ConsumerLoop::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions,
+void ConsumerLoop::OnAssigned(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
                               const char* protocol) {
   Flush();
   std::string list;
@@ -268,7 +290,7 @@ void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions,
     if (!engine_partition_known) fresh.push_back(tp.partition);
     list += (list.empty() ? "" : ",") + PartitionName(tp);
   }
-  SetStartOffsets(partitions, fresh);
+  SetStartOffsets(rk, partitions, fresh);
   next_.assign.insert(next_.assign.end(), fresh.begin(), fresh.end());
   tracker_.set_assignment_received(true);
   LogInfo("kafka partitions assigned", {{"partitions", list}, {"protocol", protocol}});
@@ -277,18 +299,64 @@ void ConsumerLoop::OnAssigned(rd_kafka_topic_partition_list_t* partitions,
 }
 
 // Asks the hook, once for the whole assignment, where the new partitions' topics start
-// (their checkpoints) and writes that into the assignment, so the first record read is
-// the one after the checkpoint.
-void ConsumerLoop::SetStartOffsets(rd_kafka_topic_partition_list_t* partitions,
+// (their checkpoints), turns every start left symbolic (the committed offset, or the
+// beginning) into the offset it stands for, writes it into the assignment and reports it
+// to the engine as reached. So every checkpoint names, for every topic, the offset its
+// state is complete up to: without one the next owner would start at the committed
+// offset, which auto-commit may have moved past records this state never got (a member
+// killed after a commit and before its next checkpoint).
+void ConsumerLoop::SetStartOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
                                    const std::vector<std::int32_t>& fresh) {
   if (!options_.hooks.start_offsets || fresh.empty()) return;
   std::map<std::int32_t, KafkaEventSource::Offsets> starts = options_.hooks.start_offsets(fresh);
+  auto is_fresh = [&](std::int32_t p) {
+    return std::find(fresh.begin(), fresh.end(), p) != fresh.end();
+  };
+  TopicPartitionList committed(rd_kafka_topic_partition_list_new(partitions->cnt));
   for (int i = 0; i < partitions->cnt; ++i) {
     rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    if (!is_fresh(tp.partition)) continue;
     auto offsets = starts.find(tp.partition);
-    if (offsets == starts.end()) continue;
-    auto it = offsets->second.find(tp.topic);
-    if (it != offsets->second.end()) tp.offset = it->second;
+    if (offsets != starts.end()) {
+      auto it = offsets->second.find(tp.topic);
+      if (it != offsets->second.end()) tp.offset = it->second;
+    }
+    if (tp.offset == RD_KAFKA_OFFSET_INVALID) {
+      rd_kafka_topic_partition_list_add(committed.get(), tp.topic, tp.partition);
+    }
+  }
+  if (committed->cnt > 0) {
+    // No committed offset (or none readable): where auto.offset.reset sends the consumer.
+    const std::int64_t reset = ResetOffset(rk);
+    rd_kafka_resp_err_t err = rd_kafka_committed(rk, committed.get(), kStartOffsetTimeoutMs);
+    for (int i = 0; i < committed->cnt; ++i) {
+      const rd_kafka_topic_partition_t& c = committed->elems[i];
+      rd_kafka_topic_partition_t* tp =
+          rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
+      tp->offset = err == RD_KAFKA_RESP_ERR_NO_ERROR && c.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                           c.offset >= 0
+                       ? c.offset
+                       : reset;
+    }
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    if (!is_fresh(tp.partition)) continue;
+    if (tp.offset == RD_KAFKA_OFFSET_BEGINNING || tp.offset == RD_KAFKA_OFFSET_END) {
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high,
+                                           kStartOffsetTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tp.offset = tp.offset == RD_KAFKA_OFFSET_BEGINNING ? low : high;
+      }
+    }
+    if (tp.offset >= 0) {
+      next_.offsets[{TopicIndex(tp.topic), tp.partition}] = tp.offset;
+    } else {
+      LogWarn("kafka start offset unknown; a crash before the partition's next checkpoint "
+              "may skip records",
+              {{"partition", PartitionName(tp)}});
+    }
   }
 }
 

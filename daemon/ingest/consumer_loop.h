@@ -49,8 +49,9 @@ class ConsumerLoop {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   // `protocol`: the group's rebalance protocol (EAGER or COOPERATIVE), for the log.
-  void OnAssigned(rd_kafka_topic_partition_list_t* partitions, const char* protocol);
-  void SetStartOffsets(rd_kafka_topic_partition_list_t* partitions,
+  void OnAssigned(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
+                  const char* protocol);
+  void SetStartOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
                        const std::vector<std::int32_t>& fresh);
   void OnRevoked(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* partitions);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);

@@ -211,6 +211,37 @@ class DurabilityTest(MockKafkaTestCase):
         self.assertEqual([e["id"] for e in breached], ["accept/order-9/1/breached"])
         self.assertEqual(b.stop(), 0)
 
+    def test_a_checkpoint_taken_before_the_first_record_names_where_the_partition_starts(self):
+        """A member's first checkpoint of a partition may come before it read any record
+        of it. It must still name the offset the partition's state starts at: without one,
+        the next start would begin at the committed offset, which auto-commit may have
+        moved past records no checkpoint holds. Here another process of the group commits
+        them, standing in for the member's own auto-commit just before a kill -9."""
+        self.write_config(slas=(("accept", "1h"),))
+        a = self.daemon("a")
+        checkpoints = {"partition-0.ckpt", "partition-1.ckpt"}
+        wait_for(lambda: checkpoints <= set(os.listdir(self.checkpoint_dir)), 20,
+                 "a's first checkpoints, of partitions with no record yet")
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait(timeout=10)
+        keys = [f"order-{i}" for i in range(10)]
+        self.kafka.produce("handoffs", [self.requested(key, now_rfc3339()) for key in keys])
+
+        committer_config = os.path.join(self.workdir, "committer.yaml")
+        write_config(committer_config, self.kafka.brokers, os.path.join(self.workdir, "other"),
+                     group="itest", properties={**QUICK_RECONNECT, "session.timeout.ms": "6000"})
+        committer = Handoffd(self.procs, self.workdir, "committer", committer_config)
+        wait_for(lambda: committer.metric("handoff_sla_started_total") == len(keys), 20,
+                 "the committer read every record")
+        self.assertEqual(committer.stop(), 0)  # and committed their offsets on the way out
+
+        b = self.daemon("b")
+        wait_for(lambda: b.log().count('msg="partition restored from checkpoint"') == 2, 20,
+                 "b restored both partitions from a's checkpoints")
+        wait_for(lambda: b.metric("handoff_sla_started_total") == len(keys), 20,
+                 "b read the records its checkpoint never saw")
+        self.assertEqual(b.stop(), 0)
+
     def test_a_day_old_backlog_produced_after_the_assignment_is_not_late(self):
         """Rule 2: a partition is idle from its last event or its assignment, whichever is
         later. With idle_timeout 24h, a day-old stream produced just after the member
