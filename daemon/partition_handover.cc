@@ -64,11 +64,15 @@ std::map<std::int32_t, Checkpointer::Offsets> PartitionHandover::Restore(
   std::map<std::int32_t, Checkpointer::Offsets> offsets;
   std::lock_guard lock(mutex_);
   for (RestoredPartition& partition : restored) {
+    // A topic the checkpoint has no offset for is not in its state at all: it starts
+    // where a partition without a checkpoint would. (Since ConsumerLoop::SetStartOffsets
+    // reports every start, only a checkpoint written by an earlier build lacks one.)
+    Checkpointer::Offsets start;
+    if (start_without_checkpoint_ && !partition.error) start = *start_without_checkpoint_;
     if (partition.offsets) {
-      offsets.emplace(partition.partition, *partition.offsets);
-    } else if (start_without_checkpoint_ && !partition.error) {
-      offsets.emplace(partition.partition, *start_without_checkpoint_);
+      for (const auto& [topic, offset] : *partition.offsets) start[topic] = offset;
     }
+    if (!start.empty()) offsets.emplace(partition.partition, std::move(start));
     pending_.insert_or_assign(partition.partition, std::move(partition));
   }
   return offsets;
