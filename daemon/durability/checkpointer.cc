@@ -183,10 +183,14 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPart
                 {{"partition", std::to_string(partition)},
                  {"dropped_open_instances", std::to_string(restored.dropped_open)}});
       }
+      std::string resume;  // where each topic is read on from: "handoffs:1200"
+      for (const auto& [topic, offset] : *restored.offsets)
+        resume += (resume.empty() ? "" : ",") + topic + ":" + std::to_string(offset);
       LogInfo("partition restored from checkpoint",
               {{"partition", std::to_string(partition)},
                {"open_instances",
-                std::to_string(host_.partitions().at(partition).engine.open_instances())}});
+                std::to_string(host_.partitions().at(partition).engine.open_instances())},
+               {"resume_at", resume}});
       return restored.offsets;
     }
   }
