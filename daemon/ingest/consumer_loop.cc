@@ -325,18 +325,14 @@ void ConsumerLoop::SetStartOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list
       rd_kafka_topic_partition_list_add(committed.get(), tp.topic, tp.partition);
     }
   }
-  if (committed->cnt > 0) {
-    // No committed offset (or none readable): where auto.offset.reset sends the consumer.
-    const std::int64_t reset = ResetOffset(rk);
-    rd_kafka_resp_err_t err = rd_kafka_committed(rk, committed.get(), kStartOffsetTimeoutMs);
+  if (committed->cnt > 0 &&
+      rd_kafka_committed(rk, committed.get(), kStartOffsetTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const std::int64_t reset = ResetOffset(rk);  // where a partition with none starts
     for (int i = 0; i < committed->cnt; ++i) {
       const rd_kafka_topic_partition_t& c = committed->elems[i];
-      rd_kafka_topic_partition_t* tp =
-          rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
-      tp->offset = err == RD_KAFKA_RESP_ERR_NO_ERROR && c.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                           c.offset >= 0
-                       ? c.offset
-                       : reset;
+      if (c.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // left to the consumer, as before
+      rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition)->offset =
+          c.offset >= 0 ? c.offset : reset;
     }
   }
   for (int i = 0; i < partitions->cnt; ++i) {
