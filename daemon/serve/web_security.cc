@@ -95,26 +95,29 @@ Result<std::unique_ptr<WebSecurity>> WebSecurity::Create(std::string file,
   if (!config) return config.error();
   auto active = Build(config.value());
   if (!active) return active.error();
-  security->fingerprint_ = security->Fingerprint(config.value());
-  security->config_ = std::move(config).value();
+  security->config_ = security->watched_ = std::move(config).value();
+  security->fingerprint_ = security->Fingerprint(security->watched_);
   security->active_ = std::move(active).value();
   return security;
 }
 
 const WebSecurity::Active& WebSecurity::Refresh() {
-  if (Fingerprint(config_) == fingerprint_) return active_;
+  if (Fingerprint(watched_) == fingerprint_) return active_;
   auto config = Read();
   Result<Active> active = config ? Build(config.value()) : Result<Active>(config.error());
   if (!active) {
-    // Remember what was seen, so that the same bad files are reported once.
-    fingerprint_ = Fingerprint(config_);
+    // Remember what was seen, so that the same bad files are reported once. A file that
+    // parsed is watched with the files it names: a certificate still missing at its new
+    // path is picked up when it appears.
+    if (config) watched_ = config.value();
+    fingerprint_ = Fingerprint(watched_);
     ++rejected_reloads_;
     LogError("web config reload failed; the previous one stays",
              {{"file", file_}, {"error", active.error().message}});
     return active_;
   }
-  fingerprint_ = Fingerprint(config.value());
-  config_ = std::move(config).value();
+  config_ = watched_ = std::move(config).value();
+  fingerprint_ = Fingerprint(watched_);
   active_ = std::move(active).value();
   LogInfo("web config reloaded", {{"file", file_}, {"tls", active_.tls ? "on" : "off"},
                                   {"basic_auth_users", std::to_string(config_.basic_auth_users.size())}});
