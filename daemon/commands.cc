@@ -13,6 +13,7 @@
 #include "daemon/host/build_info.h"
 #include "daemon/host/engine_host.h"
 #include "daemon/host/logger.h"
+#include "daemon/serve/web_security.h"
 #include "handlers/baseline_format.h"
 #include "handlers/baseline_report.h"
 #include "handlers/compare_report.h"
@@ -137,18 +138,27 @@ int CompareCommand(const ReplayArgs& args, std::ostream& out, std::ostream& err)
 }
 
 // A --web.config.file must load, and cannot stand beside the deprecated web: keys (the
-// daemon could not tell which to trust). Errors go to `err`.
+// daemon could not tell which to trust). Then the TLS files either names must load as
+// the server would load them: a certificate that does not match its key fails here, not
+// at the first scrape. Errors go to `err`.
 bool CheckWeb(const Config& config, const std::optional<std::string>& web_config_file,
               std::ostream& err) {
-  if (!web_config_file) return true;
-  if (!config.web.tls_cert_file.empty() || !config.web.basic_auth_users.empty()) {
-    err << config.path << ": web.tls_cert_file, web.tls_key_file and web.basic_auth_users "
-        << "cannot be used with --web.config.file; move them into " << *web_config_file << '\n';
-    return false;
+  if (web_config_file) {
+    if (!config.web.tls_cert_file.empty() || !config.web.basic_auth_users.empty()) {
+      err << config.path << ": web.tls_cert_file, web.tls_key_file and web.basic_auth_users "
+          << "cannot be used with --web.config.file; move them into " << *web_config_file
+          << '\n';
+      return false;
+    }
+    auto web = LoadWebConfigFile(*web_config_file);
+    if (!web) {
+      for (const ConfigError& error : web.error()) err << error.ToString() << '\n';
+      return false;
+    }
   }
-  auto web = LoadWebConfigFile(*web_config_file);
-  if (web) return true;
-  for (const ConfigError& error : web.error()) err << error.ToString() << '\n';
+  auto security = WebSecurity::Create(web_config_file.value_or(""), WebSecurityOf(config.web));
+  if (security) return true;
+  err << web_config_file.value_or(config.path) << ": " << security.error().message << '\n';
   return false;
 }
 

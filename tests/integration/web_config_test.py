@@ -17,7 +17,7 @@ import unittest
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from handoff_testing import Handoffd, MockKafkaTestCase, wait_for, write_config
+from handoff_testing import HANDOFFD, Handoffd, MockKafkaTestCase, wait_for, write_config
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -165,6 +165,33 @@ class WebConfigTest(MockKafkaTestCase):
                          (0, 200))
         self.assertIn("web config reload failed", daemon.log())
         self.assertIn("web.yml:3:21: tls_server_config.client_auth_type", daemon.log())
+
+        # A file naming a certificate not there yet is refused too; the certificate is
+        # taken once it appears, without the web config changing again.
+        replace_file(self.web, b"tls_server_config:\n  cert_file: later.crt\n  key_file: later.key\n")
+        self.assertEqual(self.curl(daemon, "/metrics", ca="b", user="prometheus:s3cret"),
+                         (0, 200))
+        self.assertEqual(daemon.log().count("web config reload failed"), 2)
+        replace_file(os.path.join(self.workdir, "later.key"), read(self.pki.path("server-a.key")))
+        replace_file(os.path.join(self.workdir, "later.crt"), read(self.pki.path("server-a.pem")))
+        wait_for(lambda: self.curl(daemon, "/metrics", ca="a") == (0, 200), 5,
+                 "the certificate that appeared at its new path")
+
+    def test_check_config_loads_the_certificates_the_web_config_names(self):
+        config = os.path.join(self.workdir, "handoffd.yaml")
+        write_config(config, self.kafka.brokers, os.path.join(self.workdir, "ckpt"))
+        self.write_web(client_auth="NoClientCert")
+
+        def check():
+            return subprocess.run([HANDOFFD, "check-config", config, "--web.config.file", self.web],
+                                  capture_output=True, text=True, timeout=30)
+        self.assertEqual(check().returncode, 0)
+        # A key that is not the certificate's: the server could not start with it.
+        replace_file(self.key, read(self.pki.path("server-b.key")))
+        result = check()
+        self.assertEqual(result.returncode, 1, result.stdout)  # a bad config
+        self.assertIn(self.web + ": ", result.stderr)
+        self.assertIn("tls_server_config.key_file " + self.key, result.stderr)
 
 
 if __name__ == "__main__":
