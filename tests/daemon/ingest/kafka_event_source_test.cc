@@ -41,11 +41,17 @@ TEST(ConsumerProperties, ManualOffsetStoreAndEndOfPartitionCannotBeTurnedOff) {
   EXPECT_EQ(Last(props, "enable.partition.eof"), "true");
 }
 
-TEST(ConsumerProperties, DefaultsToEagerRangeSoCoPartitionedTopicsStayTogether) {
-  auto props = ConsumerProperties(KafkaConfig());
-  EXPECT_EQ(Last(props, "partition.assignment.strategy"), "range");
+TEST(ConsumerProperties, OneTopicRebalancesCooperativelySeveralStayCoPartitioned) {
+  KafkaConfig kafka;
+  kafka.topics = {"handoffs"};
+  auto props = ConsumerProperties(kafka);
+  EXPECT_EQ(Last(props, "partition.assignment.strategy"), "cooperative-sticky");
   EXPECT_EQ(Last(props, "auto.offset.reset"), "earliest");
   EXPECT_EQ(Last(props, "group.instance.id"), "");  // dynamic membership
+  // Partition p of every topic feeds engine partition p: only eager range keeps them on
+  // one member.
+  kafka.topics = {"orders", "handoffs"};
+  EXPECT_EQ(Last(ConsumerProperties(kafka), "partition.assignment.strategy"), "range");
 }
 
 // A member with an instance id is a static member: restarted, it gets its partitions back.
