@@ -5,20 +5,27 @@
 //
 // Memory is bounded two ways. An order whose instances are all closed is dropped
 // `retention` (time.retention) of event time after its last close, as the engine forgets
-// closed instances (kept in close order, so finding them is O(1) per order). And the store never holds more than `max_entries` decisions in total
-// (oldest-touched orders are evicted first) nor more than `max_entries_per_order` for one
-// order (its oldest are dropped and the order is marked truncated). At about 150 bytes
-// a decision, the defaults cap the store near 75 MB.
+// closed instances (kept in close order, so finding them is O(1) per order). And the
+// store never holds more than `max_entries` decisions in total (oldest-touched orders are
+// evicted first) nor more than `max_entries_per_order` for one order (its oldest are
+// dropped and the order is marked truncated). At about 150 bytes a decision, the defaults
+// cap the store near 75 MB.
+//
+// Under load every decision passes through here, so it is laid out flat: the orders sit
+// in a slab that never moves them (a deque, with freed slots reused), found by the
+// engine's own OrderTable (hash -> slot, grown a slice per call), and the recency and
+// close lists are threaded through the slab by slot. (A std::unordered_map of string keys
+// with two std::lists took ~43 % of the engine thread in the loaded breach benchmark.)
 #pragma once
 
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "daemon/host/decision_sink.h"
+#include "handlers/order_table.h"
 
 namespace handoff {
 
@@ -30,7 +37,7 @@ struct TimelineLimits {
 
 class TimelineStore final : public DecisionSink {
  public:
-  // One decision, without the order key (the map holds it once).
+  // One decision, without the order key (the order holds it once).
   struct Entry {
     std::int32_t partition = 0;
     DecisionKind kind = DecisionKind::kStarted;
@@ -40,18 +47,22 @@ class TimelineStore final : public DecisionSink {
     InstanceSnapshot instance;  // as of this decision; its key is empty (see above)
   };
 
-  struct Order;
-  // A map entry; its address is stable (the map is node-based), so the lists hold it and
-  // reach the order without a second lookup by key.
-  using Node = std::pair<const std::string, Order>;
+  using Slot = std::uint32_t;
+  static constexpr Slot kNone = OrderTable::kEmpty;
+  struct Link {  // neighbours in one of the lists, by slot
+    Slot prev = kNone;
+    Slot next = kNone;
+  };
   struct Order {
+    std::string key;
     std::vector<Entry> entries;  // in decision order
     bool truncated = false;      // older entries were dropped
+    bool in_closed = false;      // nothing open: in closed_, to expire
+    std::uint32_t hash = 0;      // OrderTable::Hash(key)
     std::uint32_t open = 0;      // instances started here and not closed yet
     TimeMs expire_at = kEndOfTime;  // last close + retention, while nothing is open
-    std::list<Node*>::iterator lru;     // in lru_
-    std::list<Node*>::iterator closed;  // in closed_ while nothing is open
-    bool in_closed = false;
+    Link lru;     // in lru_; a free slot's next free slot in lru.next
+    Link closed;  // in closed_ while in_closed
   };
 
   explicit TimelineStore(TimelineLimits limits);
@@ -60,19 +71,29 @@ class TimelineStore final : public DecisionSink {
 
   // nullptr for a key with no history (never seen, expired or evicted).
   const Order* Find(std::string_view key) const;
-  std::size_t order_count() const { return orders_.size(); }
+  std::size_t order_count() const { return index_.size(); }
   std::size_t entry_count() const { return entries_; }
 
  private:
+  struct List {
+    Slot head = kNone;  // most recent
+    Slot tail = kNone;  // oldest
+  };
+
   void Add(std::int32_t partition, const Decision& decision);
   void ExpireUpTo(TimeMs now);
-  // Drops the order: one walk of its bucket (extract), none to find it.
-  void Erase(Node* node);
+  void Erase(Slot slot);
+  // The order's slot in index_ (nullptr when there is none); `hash` is its key's.
+  Slot* Lookup(std::string_view key, std::uint32_t hash) const;
+  void PushFront(List& list, Link Order::*link, Slot slot);
+  void Unlink(List& list, Link Order::*link, Slot slot);
 
   TimelineLimits limits_;
-  std::unordered_map<std::string, Order> orders_;
-  std::list<Node*> lru_;     // front: most recently touched
-  std::list<Node*> closed_;  // orders with nothing open; front: latest close
+  std::deque<Order> orders_;  // the slab: push_back never moves an order
+  Slot free_ = kNone;         // freed slots, chained through lru.next
+  mutable OrderTable index_;  // key hash -> slot (Find is logically const)
+  List lru_;     // every order; head: most recently touched
+  List closed_;  // orders with nothing open; head: latest close
   std::size_t entries_ = 0;
   TimeMs latest_ = kNoTime;  // the latest decision time seen: the store's "now"
 };

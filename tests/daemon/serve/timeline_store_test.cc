@@ -102,5 +102,44 @@ TEST(TimelineStore, CapsEntriesPerOrderAndInTotal) {
   EXPECT_NE(store.Find("o7"), nullptr);
 }
 
+// The slab reuses the slots of evicted and expired orders, and the index and both lists
+// stay consistent through it: every live order is found with its own decisions, every
+// dropped one is gone, and eviction keeps following recency.
+TEST(TimelineStore, ReusedSlotsKeepEveryOrderAndListStraight) {
+  TimelineStore store(TimelineLimits{.retention = kHour, .max_entries = 300, .max_entries_per_order = 8});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  for (int i = 0; i < 5000; ++i) {
+    std::string key = "o" + std::to_string(i);
+    std::vector<Decision> batch = {Make(DecisionKind::kStarted, key, t + i, key + "-s")};
+    // Every third order closes at once (expires an hour later); the rest stay open.
+    if (i % 3 == 0) batch.push_back(Make(DecisionKind::kMet, key, t + i, key + "-m"));
+    // Order "o1" is touched again and again: eviction must never pick it.
+    if (i % 50 == 0) batch.push_back(Make(DecisionKind::kWarning, "o1", t + i));
+    store.OnDecisions(0, batch);
+  }
+  EXPECT_LE(store.entry_count(), 300u);
+  ASSERT_NE(store.Find("o1"), nullptr);
+  EXPECT_TRUE(store.Find("o1")->truncated);
+  std::size_t found = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string key = "o" + std::to_string(i);
+    const TimelineStore::Order* order = store.Find(key);
+    if (order == nullptr) continue;
+    ++found;
+    if (key == "o1") continue;
+    EXPECT_EQ(order->key, key);
+    EXPECT_EQ(order->entries.front().event_id, key + "-s");
+    EXPECT_GE(i, 4700) << key << " outlived newer orders";
+  }
+  EXPECT_EQ(found, store.order_count());
+  EXPECT_EQ(store.Find("o4999")->entries.size(), 1u);
+
+  // Two hours of event time later, the closed ones expire; the open ones stay.
+  std::vector<Decision> later = {Make(DecisionKind::kStarted, "late", t + 2 * kHour)};
+  for (int i = 0; i < 10; ++i) store.OnDecisions(0, later);
+  EXPECT_EQ(store.Find("o4998"), nullptr);  // 4998 % 3 == 0: closed
+  EXPECT_NE(store.Find("o4999"), nullptr);
+}
+
 }  // namespace
 }  // namespace handoff
