@@ -47,8 +47,8 @@ void DestroyBounded(rd_kafka_t* consumer) {
   }
 }
 
-// How long an assignment may wait for the broker to name its start offsets.
-constexpr int kStartOffsetTimeoutMs = 10000;
+// How long an assignment may wait, in all, for the brokers to name its start offsets.
+constexpr auto kStartOffsetTimeout = std::chrono::seconds(10);
 
 // Where the consumer starts a partition with no committed offset: auto.offset.reset
 // (RD_KAFKA_OFFSET_BEGINNING or _END; INVALID for "error", which has no offset).
@@ -325,8 +325,16 @@ void ConsumerLoop::SetStartOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list
       rd_kafka_topic_partition_list_add(committed.get(), tp.topic, tp.partition);
     }
   }
+  // One budget for the whole assignment: with the brokers gone, 64 partitions must not
+  // hold the rebalance for 64 timeouts.
+  const auto deadline = std::chrono::steady_clock::now() + kStartOffsetTimeout;
+  auto remaining_ms = [&] {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+  };
   if (committed->cnt > 0 &&
-      rd_kafka_committed(rk, committed.get(), kStartOffsetTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_committed(rk, committed.get(), remaining_ms()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     const std::int64_t reset = ResetOffset(rk);  // where a partition with none starts
     for (int i = 0; i < committed->cnt; ++i) {
       const rd_kafka_topic_partition_t& c = committed->elems[i];
@@ -338,11 +346,12 @@ void ConsumerLoop::SetStartOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list
   for (int i = 0; i < partitions->cnt; ++i) {
     rd_kafka_topic_partition_t& tp = partitions->elems[i];
     if (!is_fresh(tp.partition)) continue;
-    if (tp.offset == RD_KAFKA_OFFSET_BEGINNING || tp.offset == RD_KAFKA_OFFSET_END) {
+    if ((tp.offset == RD_KAFKA_OFFSET_BEGINNING || tp.offset == RD_KAFKA_OFFSET_END) &&
+        remaining_ms() > 0) {
       std::int64_t low = 0;
       std::int64_t high = 0;
       if (rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high,
-                                           kStartOffsetTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                                           remaining_ms()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         tp.offset = tp.offset == RD_KAFKA_OFFSET_BEGINNING ? low : high;
       }
     }
