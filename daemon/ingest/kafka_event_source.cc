@@ -11,12 +11,13 @@ std::vector<std::pair<std::string, std::string>> ConsumerProperties(const KafkaC
       {"client.id", "handoffd"},
       // A new group reads what is already there: events before start-up still count.
       {"auto.offset.reset", "earliest"},
-      // One topic: "cooperative-sticky", so a member that joins or leaves moves only the
-      // partitions that must move while the others keep deciding. Several topics: eager
-      // "range", which gives one member the same partition numbers of every topic, as
-      // co-partitioned topics need (partition p of each topic feeds engine partition p);
-      // the sticky assignors do not.
-      {"partition.assignment.strategy", kafka.topics.size() == 1 ? "cooperative-sticky" : "range"},
+      // Eager "range" gives one member the same partition numbers of every topic, as
+      // co-partitioned topics need (partition p of each topic feeds engine partition p).
+      // Not "cooperative-sticky", even with one topic: under CPU load the group test
+      // failed with it in two ways not understood yet (a restarted static member not
+      // assigned within 30 s; once, a breach contradicting the met the other owner
+      // decided), so the eager protocol the fencing was proven with stays.
+      {"partition.assignment.strategy", "range"},
       // Broker states arrive with the statistics: how readiness notices a recovery.
       {"statistics.interval.ms", "1000"},
       // The pre-fetch queue is shared by all partitions of a group consumer, and once it
