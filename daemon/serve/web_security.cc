@@ -95,7 +95,7 @@ Result<std::unique_ptr<WebSecurity>> WebSecurity::Create(std::string file,
   if (!config) return config.error();
   auto active = Build(config.value());
   if (!active) return active.error();
-  security->config_ = security->watched_ = std::move(config).value();
+  security->watched_ = std::move(config).value();
   security->fingerprint_ = security->Fingerprint(security->watched_);
   security->active_ = std::move(active).value();
   return security;
@@ -116,11 +116,11 @@ const WebSecurity::Active& WebSecurity::Refresh() {
              {{"file", file_}, {"error", active.error().message}});
     return active_;
   }
-  config_ = watched_ = std::move(config).value();
+  watched_ = std::move(config).value();
   fingerprint_ = Fingerprint(watched_);
   active_ = std::move(active).value();
   LogInfo("web config reloaded", {{"file", file_}, {"tls", active_.tls ? "on" : "off"},
-                                  {"basic_auth_users", std::to_string(config_.basic_auth_users.size())}});
+                                  {"basic_auth_users", std::to_string(watched_.basic_auth_users.size())}});
   return active_;
 }
 

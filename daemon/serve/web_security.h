@@ -54,8 +54,8 @@ class WebSecurity {
 
   std::string file_;
   WebSecurityConfig fixed_;
-  WebSecurityConfig config_;   // the one active_ was built from
-  WebSecurityConfig watched_;  // the one whose files fingerprint_ covers (a rejected one)
+  // The one whose files fingerprint_ covers: active_'s, or one rejected since.
+  WebSecurityConfig watched_;
   Active active_;
   std::vector<std::int64_t> fingerprint_;
   std::uint64_t rejected_reloads_ = 0;
