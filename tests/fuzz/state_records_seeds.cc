@@ -6,45 +6,32 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/durability/state_records.h"
+#include "tests/fakes/state_record_builder.h"
 #include "tests/fuzz/state_log_input.h"
 
 namespace {
 
-using handoff::StateRecord;
-using handoff::StateRecordKind;
+using handoff::EncodeStateRecord;
+using handoff::testing::ChunkRecord;
+using handoff::testing::ClaimRecord;
+using handoff::testing::CommitRecord;
 
 std::string Claim(std::string member, std::string api_url = "") {
-  StateRecord r;
-  r.kind = StateRecordKind::kClaim;
-  r.member = std::move(member);
-  r.api_url = std::move(api_url);
-  return handoff::EncodeStateRecord(r);
+  return EncodeStateRecord(ClaimRecord(std::move(member), std::move(api_url)));
 }
 
 std::string Chunk(std::int64_t claim, std::uint64_t snapshot, std::uint32_t index,
                   std::string data) {
-  StateRecord r;
-  r.kind = StateRecordKind::kChunk;
-  r.claim = claim;
-  r.snapshot = snapshot;
-  r.index = index;
-  r.data = std::move(data);
-  return handoff::EncodeStateRecord(r);
+  return EncodeStateRecord(ChunkRecord(claim, snapshot, index, std::move(data)));
 }
 
 std::string Commit(std::int64_t claim, std::uint64_t snapshot, std::int64_t first_chunk,
                    std::uint32_t chunks, std::int64_t checked_through) {
-  StateRecord r;
-  r.kind = StateRecordKind::kCommit;
-  r.claim = claim;
-  r.snapshot = snapshot;
-  r.first_chunk = first_chunk;
-  r.chunks = chunks;
-  r.checked_through = checked_through;
-  return handoff::EncodeStateRecord(r);
+  return EncodeStateRecord(CommitRecord(claim, snapshot, first_chunk, chunks, checked_through));
 }
 
 }  // namespace

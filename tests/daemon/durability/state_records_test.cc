@@ -7,43 +7,33 @@
 #include <gtest/gtest.h>
 
 #include "handlers/byte_codec.h"
+#include "tests/fakes/state_record_builder.h"
 
 namespace handoff {
 namespace {
 
 using Outcome = SnapshotChoice::Outcome;
 
-StateRecord Claim(std::int64_t offset, std::string member) {
-  StateRecord r;
+using namespace handoff::testing;  // NOLINT: test-local builders
+
+// The records as read back at `offset` of the partition.
+StateRecord At(std::int64_t offset, StateRecord r) {
   r.offset = offset;
-  r.kind = StateRecordKind::kClaim;
-  r.member = std::move(member);
   return r;
+}
+
+StateRecord Claim(std::int64_t offset, std::string member) {
+  return At(offset, ClaimRecord(std::move(member)));
 }
 
 StateRecord Chunk(std::int64_t offset, std::int64_t claim, std::uint64_t snapshot,
                   std::uint32_t index) {
-  StateRecord r;
-  r.offset = offset;
-  r.kind = StateRecordKind::kChunk;
-  r.claim = claim;
-  r.snapshot = snapshot;
-  r.index = index;
-  r.data = "c" + std::to_string(offset);
-  return r;
+  return At(offset, ChunkRecord(claim, snapshot, index, "c" + std::to_string(offset)));
 }
 
 StateRecord Commit(std::int64_t offset, std::int64_t claim, std::uint64_t snapshot,
                    std::int64_t first_chunk, std::uint32_t chunks, std::int64_t checked_through) {
-  StateRecord r;
-  r.offset = offset;
-  r.kind = StateRecordKind::kCommit;
-  r.claim = claim;
-  r.snapshot = snapshot;
-  r.first_chunk = first_chunk;
-  r.chunks = chunks;
-  r.checked_through = checked_through;
-  return r;
+  return At(offset, CommitRecord(claim, snapshot, first_chunk, chunks, checked_through));
 }
 
 TEST(StateRecords, EveryKindSurvivesEncoding) {
