@@ -486,22 +486,55 @@ Status KafkaCheckpointStore::Save(std::int32_t partition, const Checkpoint& chec
   return Status();
 }
 
-Result<std::vector<std::int32_t>> KafkaCheckpointStore::List() {
+Result<std::int32_t> KafkaCheckpointStore::PartitionCount() {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(kafka_->producer, options_.topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err =
       rd_kafka_metadata(kafka_->producer, 0, rkt, &metadata, static_cast<int>(options_.timeout));
   rd_kafka_topic_destroy(rkt);
   if (err) return Error{options_.topic + ": " + rd_kafka_err2str(err)};
-  int count = metadata->topic_cnt == 1 ? metadata->topics[0].partition_cnt : 0;
+  std::int32_t count = metadata->topic_cnt == 1 ? metadata->topics[0].partition_cnt : 0;
   rd_kafka_metadata_destroy(metadata);
+  return count;
+}
+
+Result<std::vector<std::int32_t>> KafkaCheckpointStore::List() {
+  auto count = PartitionCount();
+  if (!count) return count.error();
   std::vector<std::int32_t> out;
-  for (std::int32_t p = 0; p < count; ++p) {
+  for (std::int32_t p = 0; p < *count; ++p) {
     auto marks = kafka_->Watermarks(p, options_.timeout);
     if (!marks) return marks.error();
     if (marks->second > marks->first) out.push_back(p);
   }
   return out;
+}
+
+Result<std::vector<std::string>> KafkaCheckpointStore::OwnerUrls() {
+  auto count = PartitionCount();
+  if (!count) return count.error();
+  std::vector<std::string> urls;
+  ReadStats ignored;
+  // The newest record names the newest claim: it is one, or was written under one. The
+  // records after it are tombstones of the snapshot before (Save), read back past.
+  for (std::int32_t p = 0; p < *count; ++p) {
+    auto marks = kafka_->Watermarks(p, options_.timeout);
+    if (!marks) return marks.error();
+    const auto [low, high] = *marks;
+    std::optional<StateRecord> newest;
+    for (std::int64_t end = high, window = 4; !newest && end > low; end -= window, window *= 4) {
+      auto records = kafka_->Read(p, std::max(low, end - window), end, options_.timeout, &ignored);
+      if (!records) return records.error();
+      if (!records->empty()) newest = std::move(records->back());
+    }
+    if (newest && newest->kind != StateRecordKind::kClaim && newest->claim >= low) {
+      auto claim = kafka_->Read(p, newest->claim, newest->claim + 1, options_.timeout, &ignored);
+      if (!claim) return claim.error();
+      newest = claim->empty() ? std::nullopt : std::optional(std::move(claim->back()));
+    }
+    if (newest && newest->kind == StateRecordKind::kClaim) urls.push_back(newest->api_url);
+  }
+  return urls;
 }
 
 bool KafkaCheckpointStore::fenced(std::int32_t partition) const {

@@ -178,5 +178,30 @@ TEST_F(KafkaCheckpointStoreTest, RestoreReadsOneSnapshotHoweverLongTheLog) {
   EXPECT_LE(b->last_load_stats().bytes, 8 * 1100u);
 }
 
+// The group's members are found by the newest claim of each partition: a claim record,
+// or the claim a snapshot was written under.
+TEST_F(KafkaCheckpointStoreTest, TheNewestClaimOfEachPartitionNamesItsOwner) {
+  auto a = Member("a");
+  auto b = Member("b");
+  ASSERT_TRUE(a && b);
+  auto none = a->OwnerUrls();
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->empty());
+
+  ASSERT_TRUE(a->Load(0));
+  ASSERT_TRUE(a->Save(0, StateOf("a0")).ok());
+  // a's second commit, then the tombstones of the first snapshot's records: read past.
+  ASSERT_TRUE(a->Save(0, StateOf("a0 again")).ok());
+  ASSERT_TRUE(b->Load(1));                        // the newest record is b's claim
+  auto urls = b->OwnerUrls();
+  ASSERT_TRUE(urls) << urls.error().message;
+  EXPECT_EQ(*urls, (std::vector<std::string>{"http://a:9464", "http://b:9464"}));
+
+  ASSERT_TRUE(b->Load(0));  // b takes partition 0 over
+  urls = a->OwnerUrls();
+  ASSERT_TRUE(urls) << urls.error().message;
+  EXPECT_EQ(*urls, (std::vector<std::string>{"http://b:9464", "http://b:9464"}));
+}
+
 }  // namespace
 }  // namespace handoff
