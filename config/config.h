@@ -49,6 +49,9 @@ struct CheckpointConfig {
 
 struct WebConfig {
   std::string listen_address = ":9464";
+  // Where the other members of the group reach this one's API (http[s]://host:port);
+  // empty: the listen address, with the host's address for a wildcard.
+  std::string advertise_url;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash

@@ -216,6 +216,18 @@ bool IsListenAddress(std::string_view address) {
   return host.find_first_of(":[] /") == std::string_view::npos;
 }
 
+// http://host:port or https://host:port, nothing after the port.
+bool IsAdvertiseUrl(std::string_view url) {
+  if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  } else if (url.starts_with("https://")) {
+    url.remove_prefix(8);
+  } else {
+    return false;
+  }
+  return IsListenAddress(url) && !url.starts_with(':') && !url.ends_with(":0");
+}
+
 void ReadWeb(MapReader& root, WebConfig* web) {
   MapReader reader = root.Child("web");
   LoadContext& ctx = reader.ctx();
@@ -226,6 +238,16 @@ void ReadWeb(MapReader& root, WebConfig* web) {
       ctx.Error(address->origin, reader.PathOf("listen_address"),
                 "bad listen address \"" + address->text +
                     "\" (use host:port, e.g. :9464, 0.0.0.0:9464 or [::1]:9464)");
+    }
+  }
+  if (auto url = reader.GetScalar("advertise_url")) {
+    if (IsAdvertiseUrl(url->text)) {
+      web->advertise_url = url->text;
+    } else {
+      ctx.Error(url->origin, reader.PathOf("advertise_url"),
+                "bad advertise URL \"" + url->text +
+                    "\" (use http://host:port or https://host:port, with no path, e.g. "
+                    "http://10.0.3.7:9464)");
     }
   }
   auto cert = reader.GetScalar("tls_cert_file");

@@ -144,6 +144,7 @@ std::string DescribeConfig(const Config& config) {
   std::vector<std::string> users;
   for (const auto& [user, hash] : config.web.basic_auth_users) users.push_back(user);
   out += "web: listen_address=" + config.web.listen_address +
+         (config.web.advertise_url.empty() ? "" : " advertise_url=" + config.web.advertise_url) +
          " tls=" + (config.web.tls_cert_file.empty() ? "off" : "on") +
          " basic_auth_users=" + (users.empty() ? "none" : Join(users, ",")) + "\n";
   return out;

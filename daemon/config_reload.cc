@@ -36,8 +36,10 @@ bool SameCheckpoint(const CheckpointConfig& a, const CheckpointConfig& b) {
 }
 
 bool SameWeb(const WebConfig& a, const WebConfig& b) {
-  return std::tie(a.listen_address, a.tls_cert_file, a.tls_key_file, a.basic_auth_users) ==
-         std::tie(b.listen_address, b.tls_cert_file, b.tls_key_file, b.basic_auth_users);
+  return std::tie(a.listen_address, a.advertise_url, a.tls_cert_file, a.tls_key_file,
+                  a.basic_auth_users) == std::tie(b.listen_address, b.advertise_url,
+                                                  b.tls_cert_file, b.tls_key_file,
+                                                  b.basic_auth_users);
 }
 
 }  // namespace

@@ -585,6 +585,28 @@ TEST(ConfigLoader, RejectsWrongNodeKinds) {
   ExpectOnlyError("just a string\n", 1, 1, "", "expected a map, got a string");
 }
 
+TEST(ConfigLoader, AdvertiseUrlIsAnHttpOrHttpsAddressWithAPort) {
+  for (std::string bad : {"10.0.3.7:9464", "http://10.0.3.7", "http://:9464", "ftp://a:21",
+                          "http://a:9464/api", "https://a:0"}) {
+    SCOPED_TRACE(bad);
+    ExpectOnlyError(WithSection("web:\n  advertise_url: \"" + bad + "\"\n"), 16, 18,
+                    "web.advertise_url", "bad advertise URL");
+  }
+  for (std::string good : {"http://10.0.3.7:9464", "https://handoffd-0.handoffd:9464",
+                           "http://[fd00::7]:9464"}) {
+    auto result = LoadConfigString(WithSection("web:\n  advertise_url: \"" + good + "\"\n"),
+                                   "test.yaml", NoEnv());
+    ASSERT_TRUE(result.ok()) << good << Dump(result.error());
+    EXPECT_EQ(result->web.advertise_url, good);
+  }
+  auto from_env = LoadConfigString(std::string(kMinimalConfig), "test.yaml", [](const std::string& name) {
+    return name == "HANDOFF_WEB_ADVERTISE_URL" ? std::optional<std::string>("http://10.0.3.7:9464")
+                                               : std::nullopt;
+  });
+  ASSERT_TRUE(from_env.ok()) << Dump(from_env.error());
+  EXPECT_EQ(from_env->web.advertise_url, "http://10.0.3.7:9464");
+}
+
 TEST(ConfigLoader, RejectsBadListenAddress) {
   for (std::string bad : {"9464", "localhost", ":http", ":70000", "a:b:9464", "[::1:9464"}) {
     SCOPED_TRACE(bad);
