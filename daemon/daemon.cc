@@ -12,12 +12,14 @@
 #include "config/config_loader.h"
 #include "daemon/config_reload.h"
 #include "daemon/durability/checkpointer.h"
+#include "daemon/durability/kafka_checkpoint_store.h"
 #include "daemon/durability/open_checkpoint_store.h"
 #include "daemon/durability/kafka_decision_publisher.h"
 #include "daemon/host/engine_host.h"
 #include "daemon/host/logger.h"
 #include "daemon/ingest/kafka_event_source.h"
 #include "daemon/partition_handover.h"
+#include "daemon/serve/group_fanout.h"
 #include "daemon/serve/http_stack.h"
 #include "daemon/systemd_notifier.h"
 
@@ -176,6 +178,9 @@ struct Daemon::State {
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<PartitionHandover> handover;
   std::unique_ptr<KafkaEventSource> kafka;  // created by Start()
+  // Several members: asks the others for their part of the API's answers (reads the
+  // store's claims, so it goes before the store).
+  std::unique_ptr<GroupFanout> fanout;
   bool ready_sent = false;
   bool stopping = false;
   TimeMs shutdown_deadline = kNoTime;
@@ -200,7 +205,9 @@ Status Daemon::State::Start() {
   // Files, or the state topic that several members of the group share (checked here:
   // it exists and has the input topics' partitions).
   const bool shared_state = config().checkpoint.store == CheckpointStoreKind::kKafka;
-  auto opened = OpenCheckpointStore(config(), "http://" + *listening);
+  const std::string self_url =
+      AdvertiseUrl(config().web.advertise_url, *listening, http.server.tls());
+  auto opened = OpenCheckpointStore(config(), self_url);
   if (!opened) {
     return Failed(shared_state ? "cannot use the checkpoint topic"
                                : "cannot open the checkpoint directory",
@@ -236,6 +243,18 @@ Status Daemon::State::Start() {
       from_start[topic] = KafkaEventSource::kFromBeginning;
     }
     handover->set_start_without_checkpoint(std::move(from_start));
+    // Every member answers the API for the whole group: the others are found by their
+    // claims in the state topic (the store is the Kafka one: shared_state).
+    auto* shared = static_cast<KafkaCheckpointStore*>(store.get());
+    fanout = std::make_unique<GroupFanout>(io, [shared] { return shared->OwnerUrls(); },
+                                           GroupFanout::Options{.self_url = self_url});
+    http.api.set_members(
+        [this](std::string target, std::string authorization,
+               std::function<void(std::vector<MemberAnswer>)> done) {
+          fanout->Ask(std::move(target), std::move(authorization), std::move(done));
+        },
+        self_url);
+    LogInfo("answering the API for the whole group", {{"advertise_url", self_url}});
   }
 
   KafkaEventSource::Options options;

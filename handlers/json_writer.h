@@ -31,6 +31,8 @@ class JsonWriter {
   JsonWriter& Null();
   JsonWriter& Seconds(DurationMs value);  // 7200001 -> 7200.001
   JsonWriter& Time(TimeMs value);         // RFC 3339, or null for kNoTime
+  // A value that is JSON already (a part of another document), copied as it is.
+  JsonWriter& Raw(std::string_view json);
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }

@@ -116,6 +116,12 @@ struct RanksBeforeCmp {
   }
 };
 
+// local=1 (or true): this member's part of a group answer.
+bool LocalOnly(const std::map<std::string, std::string>& params) {
+  auto it = params.find("local");
+  return it != params.end() && (it->second == "1" || it->second == "true");
+}
+
 }  // namespace
 
 std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space) {
@@ -149,6 +155,33 @@ HttpServerOptions WebServerOptions(const WebConfig& web, const RuntimeFlags& fla
 
 Api::Api(const EngineHost& host, Metrics& metrics, const TimelineStore& timeline, Options options)
     : host_(host), metrics_(metrics), timeline_(timeline), options_(std::move(options)) {}
+
+void Api::set_members(AskMembers ask, std::string self_url) {
+  ask_members_ = std::move(ask);
+  self_url_ = std::move(self_url);
+}
+
+HttpResponse Api::WholeGroup(const HttpRequest& request,
+                             const std::map<std::string, std::string>& params, HttpResponse local,
+                             std::function<MergedAnswer(const std::vector<MemberAnswer>&)> merge) const {
+  if (!ask_members_ || LocalOnly(params)) return local;
+  std::string target = request.target + (request.target.find('?') == std::string::npos ? "?" : "&") +
+                       "local=1";
+  MemberAnswer own{self_url_, std::nullopt, local.status, std::move(local.body)};
+  HttpResponse response;
+  response.defer = [ask = ask_members_, target = std::move(target),
+                    authorization = request.authorization, own = std::move(own),
+                    merge = std::move(merge)](HttpResponse::Reply reply) mutable {
+    ask(std::move(target), std::move(authorization),
+        [own = std::move(own), merge = std::move(merge),
+         reply = std::move(reply)](std::vector<MemberAnswer> answers) mutable {
+          answers.insert(answers.begin(), std::move(own));
+          MergedAnswer merged = merge(answers);
+          reply(Json(merged.status, std::move(merged.body)));
+        });
+  };
+  return response;
+}
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   try {
@@ -200,12 +233,12 @@ HttpResponse Api::Handle(const HttpRequest& request) {
            return api.Reload();
          }},
         {"/api/v1/instances", false, "GET, HEAD",
-         [](Api& api, const HttpRequest&, std::string_view, std::string_view query) {
-           return api.Instances(query);
+         [](Api& api, const HttpRequest& request, std::string_view, std::string_view query) {
+           return api.Instances(request, query);
          }},
         {"/api/v1/orders/", true, "GET, HEAD",
-         [](Api& api, const HttpRequest&, std::string_view key, std::string_view) {
-           return api.Order(key);
+         [](Api& api, const HttpRequest& request, std::string_view key, std::string_view query) {
+           return api.Order(request, key, query);
          }},
     };
     for (const Route& route : kRoutes) {
@@ -239,7 +272,7 @@ HttpResponse Api::Reload() {
   return response;
 }
 
-HttpResponse Api::Instances(std::string_view query) const {
+HttpResponse Api::Instances(const HttpRequest& request, std::string_view query) const {
   auto params = ParseQuery(query);
   if (!params) return JsonError(400, "malformed query string");
   const std::vector<SlaDefinition>& slas = host_.config().slas;
@@ -309,19 +342,32 @@ HttpResponse Api::Instances(std::string_view query) const {
   }
   std::reverse(ranked.begin(), ranked.end());
 
+  // An answer for the group's merge ranks by a field of its own; others keep the contract's.
+  const bool for_merge = ask_members_ != nullptr || LocalOnly(*params);
   JsonWriter json;
   json.BeginObject().Key("instances").BeginArray();
   for (const Candidate& c : ranked) {
     const InstanceSnapshot& s = c.snapshot;
     json.BeginObject();
     WriteInstanceFields(json, s, slas[s.sla].name, EndedAt::kOmit);  // docs/reference/http-api.md's fields
+    if (for_merge) {  // what ranks it, last, for MergeInstances (group_answers.h)
+      json.Key("overdue_seconds");
+      if (c.has_deadline) {
+        json.Seconds(c.overdue_by);
+      } else {
+        json.Null();
+      }
+    }
     json.EndObject();
   }
   json.EndArray();
   json.Key("matched").Int(static_cast<std::int64_t>(matched));
   json.Key("limit").Int(static_cast<std::int64_t>(limit));
   json.EndObject();
-  return Json(200, json.Take());
+  return WholeGroup(request, *params, Json(200, json.Take()),
+                    [limit](const std::vector<MemberAnswer>& answers) {
+                      return MergeInstances(answers, limit);
+                    });
 }
 
 namespace {
@@ -345,11 +391,20 @@ void WriteJourney(JsonWriter& json, const std::vector<SlaDefinition>& slas,
 
 }  // namespace
 
-HttpResponse Api::Order(std::string_view encoded_key) const {
+HttpResponse Api::Order(const HttpRequest& request, std::string_view encoded_key,
+                        std::string_view query) const {
   auto key = UrlDecode(encoded_key, false);
+  auto params = ParseQuery(query);
   if (!key) return JsonError(400, "malformed order key");
+  if (!params) return JsonError(400, "malformed query string");
+  auto merge = [key = *key](const std::vector<MemberAnswer>& answers) {
+    return MergeOrder(key, answers);
+  };
   const TimelineStore::Order* order = timeline_.Find(*key);
-  if (order == nullptr) return JsonError(404, "no timeline for order \"" + *key + "\"");
+  if (order == nullptr) {
+    return WholeGroup(request, *params, JsonError(404, "no timeline for order \"" + *key + "\""),
+                      merge);
+  }
   const std::vector<SlaDefinition>& slas = host_.config().slas;
 
   // Group the decisions by instance, in the order the instances first appear.
@@ -422,7 +477,7 @@ HttpResponse Api::Order(std::string_view encoded_key) const {
     json.EndObject();
   }
   json.EndArray().EndObject();
-  return Json(200, json.Take());
+  return WholeGroup(request, *params, Json(200, json.Take()), merge);
 }
 
 }  // namespace handoff

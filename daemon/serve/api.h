@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "config/config.h"
 #include "daemon/host/engine_host.h"
 #include "daemon/host/runtime_flags.h"
+#include "daemon/serve/group_answers.h"
 #include "daemon/serve/http_server.h"
 #include "daemon/serve/metrics.h"
 #include "daemon/serve/timeline_store.h"
@@ -36,17 +38,32 @@ class Api {
 
   Api(const EngineHost& host, Metrics& metrics, const TimelineStore& timeline, Options options);
 
+  // With several members in one group: how to ask the others (GroupFanout::Ask) for
+  // their part of /api/v1/instances and /api/v1/orders/{key}, and this member's address.
+  // Unset, or with local=1 in the query, the answers are this member's own.
+  using AskMembers = std::function<void(std::string target, std::string authorization,
+                                        std::function<void(std::vector<MemberAnswer>)> done)>;
+  void set_members(AskMembers ask, std::string self_url);
+
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  HttpResponse Instances(std::string_view query) const;
-  HttpResponse Order(std::string_view encoded_key) const;
+  HttpResponse Instances(const HttpRequest& request, std::string_view query) const;
+  HttpResponse Order(const HttpRequest& request, std::string_view encoded_key,
+                     std::string_view query) const;
   HttpResponse Reload();
+  // This member's `local` answer when the query asks for it (local=1) or there is no
+  // group; else the group's: the other members asked, then everyone's answers merged.
+  HttpResponse WholeGroup(const HttpRequest& request, const std::map<std::string, std::string>& params,
+                          HttpResponse local,
+                          std::function<MergedAnswer(const std::vector<MemberAnswer>&)> merge) const;
 
   const EngineHost& host_;
   Metrics& metrics_;
   const TimelineStore& timeline_;
   Options options_;
+  AskMembers ask_members_;
+  std::string self_url_;
 };
 
 // The server's options from the config's `web:` section and the flags:

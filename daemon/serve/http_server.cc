@@ -287,7 +287,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void Dispatch() {
     const auto& request = parser_->get();
     HttpRequest in{std::string(request.method_string()), std::string(request.target()),
-                   std::string(request[http::field::accept])};
+                   std::string(request[http::field::accept]),
+                   std::string(request[http::field::authorization])};
     HttpResponse out;
     try {
       out = server_->handler(in);
@@ -546,5 +547,9 @@ void HttpServer::Stop() {
 }
 
 std::size_t HttpServer::connections() const { return state_->connections.size(); }
+
+bool HttpServer::tls() const {
+  return state_->security != nullptr && state_->security->active().tls != nullptr;
+}
 
 }  // namespace handoff

@@ -28,6 +28,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ... as sent
   std::string target;  // path and query, still URL-encoded
   std::string accept;  // the Accept header as sent; empty when there is none
+  std::string authorization;  // the Authorization header as sent, passed on to other members
 };
 
 struct HttpResponse {
@@ -92,6 +93,8 @@ class HttpServer {
   void Stop();
 
   std::size_t connections() const;
+  // Whether it serves HTTPS now (after Start).
+  bool tls() const;
 
   struct State;  // Asio and Beast objects, defined (and only usable) in http_server.cc
 

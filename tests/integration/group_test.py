@@ -12,6 +12,7 @@ pods are.
 """
 
 import datetime
+import json
 import os
 import random
 import signal
@@ -65,10 +66,9 @@ class GroupTest(MockKafkaTestCase):
         wait_for(lambda: all(m.assignments() for m in members.values()), 30, "every member assigned")
         return members
 
-    def finish(self, members):
-        """Waits until the group decided the whole stream (every partition's frontier,
-        on whichever member owns it, past the last event), stops every member with
-        SIGTERM and compares with replay. Returns (distinct ids, copies published)."""
+    def wait_decided(self, members):
+        """Waits until the group decided the whole stream: every partition's frontier, on
+        whichever member owns it, past the last event."""
         last_event = datetime.datetime.now(datetime.timezone.utc).timestamp() - 86400
 
         def frontiers():
@@ -79,6 +79,11 @@ class GroupTest(MockKafkaTestCase):
             return out
         wait_for(lambda: len(frontiers()) == PARTITIONS and min(frontiers().values()) > last_event,
                  90, "every partition's frontier past the stream")
+
+    def finish(self, members):
+        """Waits until the group decided the whole stream, stops every member with SIGTERM
+        and compares with replay. Returns (distinct ids, copies published)."""
+        self.wait_decided(members)
         for m in members:
             self.assertEqual(m.stop(), 0, m.log_path)
         return assert_published_decisions_match_replay(self, self.config_path, self.records)
@@ -126,6 +131,51 @@ class GroupTest(MockKafkaTestCase):
         time.sleep(1)
         zombie.proc.send_signal(signal.SIGCONT)
         self.finish(members.values())
+
+    def test_every_member_answers_the_api_for_the_whole_group(self):
+        members = self.start_all()
+        self.wait_decided(members.values())
+        accepted = {key for key, event in self.records if '"handoff.accepted"' in event}
+        never_accepted = {key for key, _ in self.records} - accepted
+
+        def instances(member):
+            status, body = member.get("/api/v1/instances?limit=10000")
+            self.assertEqual(status, 200, body)
+            return json.loads(body)
+
+        def fixed(answer):
+            """The answer without elapsed_seconds, which the idle frontiers move with the
+            wall clock between two requests."""
+            return json.dumps([{k: v for k, v in i.items() if k != "elapsed_seconds"}
+                               for i in answer["instances"]] + [answer["matched"]])
+        # Each member owns about a third of the partitions, and answers for all of them.
+        answers = {name: instances(m) for name, m in members.items()}
+        self.assertEqual(len({fixed(a) for a in answers.values()}), 1, "the members' answers differ")
+        answer = answers["a"]
+        self.assertEqual(answer["unreachable"], [])
+        self.assertEqual({i["key"] for i in answer["instances"]}, never_accepted)
+        self.assertEqual(answer["matched"], len(never_accepted))
+        local = json.loads(members["a"].get("/api/v1/instances?limit=10000&local=1")[1])
+        self.assertLess(local["matched"], len(never_accepted))
+
+        for key in (sorted(accepted)[0], sorted(never_accepted)[0]):
+            timelines = {m.get(f"/api/v1/orders/{key}") for m in members.values()}
+            self.assertEqual(len(timelines), 1, f"the members' timelines of {key} differ")
+            status, body = timelines.pop()
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["instances"][0]["sla"], "accept")
+
+        # A member that dies is named in the answers until the group has taken its
+        # partitions over; then the answers are whole again.
+        members["c"].proc.send_signal(signal.SIGKILL)
+        members["c"].proc.wait(timeout=10)
+        partial = instances(members["a"])
+        self.assertEqual([u["member"] for u in partial["unreachable"]], [members["c"].url])
+
+        def whole_again():
+            again = instances(members["b"])
+            return again["unreachable"] == [] and again["matched"] == len(never_accepted)
+        wait_for(whole_again, SESSION_MS / 1000 + 30, "the answers whole again without c")
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ class ApiTest : public ::testing::Test {
   }
 
   // The answer, also one the handler defers (the test's reload hook answers at once).
-  HttpResponse Get(std::string target, std::string method = "GET", std::string accept = "") {
-    HttpResponse response =
-        api_.Handle(HttpRequest{std::move(method), std::move(target), std::move(accept)});
+  HttpResponse Get(std::string target, std::string method = "GET", std::string accept = "",
+                   std::string authorization = "") {
+    HttpResponse response = api_.Handle(HttpRequest{std::move(method), std::move(target),
+                                                    std::move(accept), std::move(authorization)});
     if (!response.defer) return response;
     HttpResponse later;
     response.defer([&](HttpResponse answer) { later = std::move(answer); });
@@ -72,6 +73,48 @@ TEST_F(ApiTest, InstancesMostOverdueFirstWithExactlyTheContractFields) {
             R"({"sla":"sales_to_ops_accept","key":"o3","cycle":1,"state":"running","started_at":"2026-11-27T11:30:00Z","deadline":"2026-11-27T12:30:00Z","breached_at":null,"elapsed_seconds":1800},)"
             R"({"sla":"sales_to_ops_accept","key":"o4","cycle":1,"state":"paused","started_at":"2026-11-27T10:00:00Z","deadline":null,"breached_at":null,"elapsed_seconds":300}],)"
             R"("matched":5,"limit":100})");
+}
+
+// With several members, the answer is the group's: the others are asked for local=1 with
+// the client's credentials, and their instances ranked with this member's own.
+TEST_F(ApiTest, InstancesOfTheWholeGroup) {
+  Feed();
+  std::vector<std::pair<std::string, std::string>> asked;
+  api_.set_members(
+      [&](std::string target, std::string authorization,
+          std::function<void(std::vector<MemberAnswer>)> done) {
+        asked.emplace_back(target, std::move(authorization));
+        if (target.starts_with("/api/v1/orders/")) {
+          return done({MemberAnswer{"http://b:9464", std::nullopt, 404, "{}"}});
+        }
+        done({MemberAnswer{"http://b:9464", std::nullopt, 200,
+                           R"({"instances":[{"sla":"sales_to_ops_accept","key":"b1","cycle":1,"state":"overdue","started_at":"2026-11-27T09:00:00Z","deadline":"2026-11-27T09:30:00Z","breached_at":"2026-11-27T09:30:00Z","elapsed_seconds":9000,"overdue_seconds":4500}],"matched":1,"limit":3})"}});
+      },
+      "http://a:9464");
+  HttpResponse r = Get("/api/v1/instances?state=overdue&limit=3", "GET", "", "Basic YTpi");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(asked, (std::vector<std::pair<std::string, std::string>>{
+                       {"/api/v1/instances?state=overdue&limit=3&local=1", "Basic YTpi"}}));
+  // o1 is 90 min past its deadline, b1 75, o2 60; o5 (10) is cut by the limit.
+  EXPECT_EQ(r.body,
+            R"({"instances":[)"
+            R"({"sla":"sales_to_ops_accept","key":"o1","cycle":1,"state":"overdue","started_at":"2026-11-27T10:00:00Z","deadline":"2026-11-27T10:30:00Z","breached_at":"2026-11-27T10:30:00Z","elapsed_seconds":7200},)"
+            R"({"sla":"sales_to_ops_accept","key":"b1","cycle":1,"state":"overdue","started_at":"2026-11-27T09:00:00Z","deadline":"2026-11-27T09:30:00Z","breached_at":"2026-11-27T09:30:00Z","elapsed_seconds":9000},)"
+            R"({"sla":"sales_to_ops_accept","key":"o2","cycle":1,"state":"overdue","started_at":"2026-11-27T10:00:00Z","deadline":"2026-11-27T11:00:00Z","breached_at":"2026-11-27T11:00:00Z","elapsed_seconds":7200}],)"
+            R"("matched":4,"limit":3,"unreachable":[]})");
+
+  // local=1 is this member's part alone, with what ranks it.
+  asked.clear();
+  r = Get("/api/v1/instances?state=overdue&limit=1&local=1");
+  EXPECT_TRUE(asked.empty());
+  EXPECT_NE(r.body.find(R"("elapsed_seconds":7200,"overdue_seconds":5400}],"matched":3,"limit":1})"),
+            std::string::npos)
+      << r.body;
+
+  // An order no member knows.
+  r = Get("/api/v1/orders/o9");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(asked.back().first, "/api/v1/orders/o9?local=1");
 }
 
 TEST_F(ApiTest, InstancesFilterAndLimit) {
@@ -145,7 +188,7 @@ TEST(JourneyApi, OrderShowsHeldTimeAndStretches) {
   TimeMs now = T("2026-12-01T00:00:00Z");
   for (Event& e : OrderB("B")) host.Offer(0, std::move(e), now);
   host.Offer(0, Ev("tick", "order.note", T("2026-12-02T09:00:00Z"), "Z"), now);
-  HttpResponse r = api.Handle(HttpRequest{"GET", "/api/v1/orders/B", ""});
+  HttpResponse r = api.Handle(HttpRequest{"GET", "/api/v1/orders/B", "", ""});
   ASSERT_EQ(r.status, 200) << r.body;
   // As of the journey's breach at day 2 08:00, its last decision.
   EXPECT_NE(r.body.find(
