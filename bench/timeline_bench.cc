@@ -81,6 +81,59 @@ void BM_CopyDecisions(benchmark::State& state) {
 }
 BENCHMARK(BM_CopyDecisions)->Unit(benchmark::kMillisecond)->Iterations(300);
 
+// A checkpoint's share of the timeline (PartitionAttachment::Save, on the engine thread)
+// with the store at its cap: 500k decisions (250k orders, started and met) over 8
+// partitions, one partition saved. The baseline in the same run copies that partition's
+// decisions into a vector.
+void FillEightPartitions(TimelineStore& store, std::vector<Decision>* partition0) {
+  for (std::int64_t i = 0; i < 250'000; ++i) {
+    const auto partition = static_cast<std::int32_t>(i % 8);
+    Decision started = MakeDecision(i, DecisionKind::kStarted, kBase + i);
+    Decision met = MakeDecision(i, DecisionKind::kMet, kBase + i + kMinute);
+    store.OnDecisions(partition, std::span<const Decision>(&started, 1));
+    store.OnDecisions(partition, std::span<const Decision>(&met, 1));
+    if (partition == 0 && partition0 != nullptr) {
+      partition0->push_back(started);
+      partition0->push_back(met);
+    }
+  }
+}
+
+void BM_TimelineSaveOnePartition(benchmark::State& state) {
+  TimelineStore store(TimelineLimits{.retention = 365 * kDay});
+  FillEightPartitions(store, nullptr);
+  const std::vector<SlaDefinition> slas(1);
+  std::size_t bytes = 0;
+  for (auto _ : state) bytes = store.Save(0, slas).size();
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["entries"] = static_cast<double>(store.entry_count());
+}
+BENCHMARK(BM_TimelineSaveOnePartition)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+void BM_CopyOnePartition(benchmark::State& state) {
+  TimelineStore store(TimelineLimits{.retention = 365 * kDay});
+  std::vector<Decision> partition0;
+  FillEightPartitions(store, &partition0);
+  for (auto _ : state) {
+    std::vector<Decision> copy = partition0;
+    benchmark::DoNotOptimize(copy.data());
+  }
+}
+BENCHMARK(BM_CopyOnePartition)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+// A restore of that partition into an empty store (the new owner), after Forget.
+void BM_TimelineRestoreOnePartition(benchmark::State& state) {
+  TimelineStore store(TimelineLimits{.retention = 365 * kDay});
+  FillEightPartitions(store, nullptr);
+  const std::vector<SlaDefinition> slas(1);
+  const std::string saved = store.Save(0, slas);
+  for (auto _ : state) {
+    TimelineStore other(TimelineLimits{.retention = 365 * kDay});
+    if (!other.Restore(0, saved, slas)) state.SkipWithError("restore failed");
+  }
+}
+BENCHMARK(BM_TimelineRestoreOnePartition)->Unit(benchmark::kMillisecond)->Iterations(20);
+
 }  // namespace
 }  // namespace handoff
 

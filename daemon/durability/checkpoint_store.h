@@ -22,6 +22,9 @@ struct Checkpoint {
   // periodic save (KafkaCheckpointStore's byte budget) writes this one, so the next owner
   // starts exactly here and re-sends nothing.
   bool handover = false;
+  // What moves with the partition besides its engine: PartitionAttachment::Save (the
+  // order timeline). Empty in checkpoints of format version 1.
+  std::string attachment = {};
 };
 
 class CheckpointStore {

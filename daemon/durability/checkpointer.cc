@@ -178,6 +178,13 @@ std::optional<Checkpointer::Offsets> Checkpointer::RestorePartition(RestoredPart
                            restored.dropped_open);
     if (usable) {
       applied_[partition] = *restored.offsets;
+      if (PartitionAttachment* attachment = host_.attachment()) {
+        if (Status put = attachment->Restore(partition, restored.attachment, host_.config().slas);
+            !put) {
+          LogWarn("checkpoint's order timeline unusable; the partition's starts empty",
+                  {{"partition", std::to_string(partition)}, {"error", put.error().message}});
+        }
+      }
       if (restored.dropped_open > 0) {
         LogWarn("checkpoint held open instances of SLAs no longer configured; dropped them",
                 {{"partition", std::to_string(partition)},
@@ -210,6 +217,9 @@ bool Checkpointer::Enqueue(std::int32_t partition, std::uint64_t round_id,
   Writer::Job job;
   job.partition = partition;
   job.checkpoint.engine_state = it->second.engine.SaveState();
+  if (const PartitionAttachment* attachment = host_.attachment()) {
+    job.checkpoint.attachment = attachment->Save(partition, host_.config().slas);
+  }
   auto applied = applied_.find(partition);
   if (applied != applied_.end()) job.checkpoint.offsets = applied->second;
   job.checkpoint.handover = round_id == 0;  // SaveNow: a revoke or the shutdown

@@ -41,8 +41,9 @@ std::uint32_t Crc(std::uint32_t crc, std::string_view bytes) {
       crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
 }
 
-// The payload minus the engine state's bytes: offsets, then the state's length. The
-// state itself follows, so a multi-gigabyte state is never copied to be written.
+// The payload minus the engine state's bytes: offsets, the attachment (since version 2),
+// then the state's length. The state itself follows, so a multi-gigabyte state is never
+// copied to be written.
 std::string PayloadPrefix(const Checkpoint& checkpoint) {
   ByteWriter w;
   w.PutUnsigned(checkpoint.offsets.size());
@@ -50,6 +51,7 @@ std::string PayloadPrefix(const Checkpoint& checkpoint) {
     w.PutString(topic);
     w.PutSigned(offset);
   }
+  w.PutString(checkpoint.attachment);
   w.PutUnsigned(checkpoint.engine_state.size());
   return w.Take();
 }
@@ -132,9 +134,9 @@ Result<Checkpoint> DecodeAllButState(std::int32_t partition, std::string_view by
     return bad("is not a handoff checkpoint (bad magic)");
   }
   auto version = static_cast<std::uint32_t>(GetLe(bytes, 8, 4));
-  if (version != kCheckpointFormatVersion) {
-    return bad("has format version " + std::to_string(version) + ", this build reads version " +
-               std::to_string(kCheckpointFormatVersion));
+  if (version < 1 || version > kCheckpointFormatVersion) {
+    return bad("has format version " + std::to_string(version) +
+               ", this build reads versions 1 to " + std::to_string(kCheckpointFormatVersion));
   }
   auto saved_partition = static_cast<std::int32_t>(GetLe(bytes, 12, 4));
   if (saved_partition != partition) {
@@ -160,6 +162,9 @@ Result<Checkpoint> DecodeAllButState(std::int32_t partition, std::string_view by
     std::int64_t offset = 0;
     if (!r.GetString(topic) || !r.GetSigned(offset)) return bad("payload is malformed (offsets)");
     checkpoint.offsets[std::move(topic)] = offset;
+  }
+  if (version >= 2 && !r.GetString(checkpoint.attachment)) {
+    return bad("payload is malformed (attachment)");
   }
   if (!r.GetView(state) || !r.AtEnd()) return bad("payload is malformed (engine state)");
   return checkpoint;

@@ -1,6 +1,6 @@
 // Checkpoints as one file per partition, `<dir>/partition-<n>.ckpt`: a small header
 // (magic, format version, partition, payload length, CRC-32 of the payload) and the
-// payload (offsets, engine state). Saves are atomic: a temporary file in the same
+// payload (offsets, attachment, engine state). Saves are atomic: a temporary file in the same
 // directory is written and fsynced, renamed over the old file, and the directory is
 // fsynced. Any thread; Saves of the same partition must not overlap (the caller
 // serializes them), everything else may run concurrently. Format: docs/durability.md.
@@ -13,8 +13,9 @@
 
 namespace handoff {
 
-// The file format version this build writes and reads.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+// The file format version this build writes; it reads this one and every one before
+// (version 1 had no attachment).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 class FileCheckpointStore final : public CheckpointStore {
  public:

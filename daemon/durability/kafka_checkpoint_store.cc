@@ -320,7 +320,8 @@ Result<std::optional<Checkpoint>> KafkaCheckpointStore::Load(std::int32_t partit
   std::lock_guard lock(mutex_);
   claim.value().previous_keys = std::move(keys);
   if (checkpoint && *checkpoint) {
-    claim.value().last_size = (*checkpoint)->engine_state.size();
+    claim.value().last_size =
+        (*checkpoint)->engine_state.size() + (*checkpoint)->attachment.size();
     claim.value().last_records = RecordsRead(**checkpoint);
   }
   claims_[partition] = std::move(claim).value();
@@ -481,7 +482,7 @@ Status KafkaCheckpointStore::Save(std::int32_t partition, const Checkpoint& chec
   Claim& stored = claims_[partition];
   stored.previous_keys = std::move(keys);
   stored.verified_through = *last;
-  stored.last_size = checkpoint.engine_state.size();
+  stored.last_size = checkpoint.engine_state.size() + checkpoint.attachment.size();
   stored.last_records = records_read;
   return Status();
 }

@@ -83,7 +83,7 @@ class KafkaCheckpointStore final : public CheckpointStore {
     std::uint64_t next_snapshot = 1;
     std::vector<std::string> previous_keys;  // the last snapshot's keys, deleted after the next
     bool fenced = false;
-    std::size_t last_size = 0;      // engine-state bytes of the last snapshot written or restored
+    std::size_t last_size = 0;  // engine state and attachment bytes of the last snapshot written or restored
     std::int64_t last_records = 0;  // the sum of its offsets: records read before it
   };
 

@@ -22,6 +22,7 @@ RestoredPartition RestoreFromStore(CheckpointStore& store, std::int32_t partitio
     if (!loaded->has_value()) return restored;
     Checkpoint& checkpoint = *loaded.value();
     restored.offsets = std::move(checkpoint.offsets);
+    restored.attachment = std::move(checkpoint.attachment);
     Result<SlaEngine> engine =
         EngineHost::RestoreEngine(basis, checkpoint.engine_state, &restored.dropped_open);
     if (engine.ok()) {

@@ -28,6 +28,8 @@ struct RestoredPartition {
   EngineHost::Basis basis = {};
   // Open instances in the checkpoint whose SLA `basis` no longer has: dropped.
   std::size_t dropped_open = 0;
+  // The checkpoint's attachment (the order timeline), for the host's PartitionAttachment.
+  std::string attachment = {};
   // Why the checkpoint is unusable: the store refused the file (then `offsets` is nullopt),
   // or the engine refused its state (then `offsets` is set: the consumer has already
   // been told to start there). The engine thread logs it and starts the partition empty.

@@ -67,7 +67,9 @@ Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config
   return dropped;
 }
 
-void EngineHost::Revoke(std::int32_t partition) { partitions_.erase(partition); }
+void EngineHost::Revoke(std::int32_t partition) {
+  if (partitions_.erase(partition) > 0 && attachment_ != nullptr) attachment_->Forget(partition);
+}
 
 void EngineHost::Offer(std::span<std::pair<std::int32_t, Event>> events, TimeMs wall_now) {
   constexpr std::size_t kOfferAhead = 8;  // ~the misses a core keeps in flight

@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "daemon/host/decision_sink.h"
+#include "daemon/host/partition_attachment.h"
 #include "handlers/decoder.h"
 #include "handlers/sla_engine.h"
 
@@ -47,6 +48,10 @@ class EngineHost {
   explicit EngineHost(std::shared_ptr<const Config> config);
 
   void AddSink(DecisionSink* sink) { sinks_.push_back(sink); }
+  // What moves with each partition besides its engine (checkpointed with it, forgotten on
+  // Revoke); null: nothing.
+  void set_attachment(PartitionAttachment* attachment) { attachment_ = attachment; }
+  PartitionAttachment* attachment() const { return attachment_; }
 
   // Partitions come and go with consumer-group rebalances. Assigning an assigned
   // partition, or revoking an unknown one, does nothing.
@@ -140,6 +145,7 @@ class EngineHost {
   std::shared_ptr<const Config> config_;
   SlaEngine::Slas slas_;
   std::vector<DecisionSink*> sinks_;
+  PartitionAttachment* attachment_ = nullptr;
   std::map<std::int32_t, Partition> partitions_;
   std::vector<Partition*> offer_targets_;  // Offer's scratch: each event's partition
   EngineStats totals_;

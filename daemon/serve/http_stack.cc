@@ -30,6 +30,7 @@ HttpStack::HttpStack(boost::asio::io_context& io, EngineHost& host, TimeMs start
              HandlerOf(api, std::move(around))) {
   host.AddSink(&metrics);
   host.AddSink(&timeline);
+  host.set_attachment(&timeline);  // the timeline moves with each partition's checkpoints
 }
 
 }  // namespace handoff

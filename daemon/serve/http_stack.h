@@ -1,5 +1,5 @@
 // Everything that answers HTTP, wired once: Metrics and the TimelineStore as sinks of
-// the host, and the Api behind the HttpServer. The Daemon, scrape_bench and the HTTP
+// the host (the TimelineStore also as its PartitionAttachment), and the Api behind the HttpServer. The Daemon, scrape_bench and the HTTP
 // tests all build this one. Construct, Start and Stop on the engine thread (the
 // io_context's); `host` must outlive it.
 #pragma once

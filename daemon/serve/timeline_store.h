@@ -3,6 +3,10 @@
 // instances with the instance as of that decision. Owned by the Daemon; engine thread
 // only.
 //
+// It is part of each partition's state (a PartitionAttachment): a partition's decisions
+// go into its checkpoints, come back when a member restores it (after a restart, or on
+// the partition's new owner), and are dropped here when the partition leaves.
+//
 // Memory is bounded two ways. An order whose instances are all closed is dropped
 // `retention` (time.retention) of event time after its last close, as the engine forgets
 // closed instances (kept in close order, so finding them is O(1) per order). And the
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include "daemon/host/decision_sink.h"
+#include "daemon/host/partition_attachment.h"
 #include "handlers/order_table.h"
 
 namespace handoff {
@@ -35,7 +40,7 @@ struct TimelineLimits {
   std::size_t max_entries_per_order = 256;
 };
 
-class TimelineStore final : public DecisionSink {
+class TimelineStore final : public DecisionSink, public PartitionAttachment {
  public:
   // One decision, without the order key (the order holds it once).
   struct Entry {
@@ -58,6 +63,9 @@ class TimelineStore final : public DecisionSink {
     std::vector<Entry> entries;  // in decision order
     bool truncated = false;      // older entries were dropped
     bool in_closed = false;      // nothing open: in closed_, to expire
+    std::int32_t partition = 0;  // of its entries; of its first one when `mixed`
+    bool mixed = false;          // entries of several partitions (the key in several topics)
+    std::uint64_t touched = 0;   // when an entry was last added: the recency order
     std::uint32_t hash = 0;      // OrderTable::Hash(key)
     std::uint32_t open = 0;      // instances started here and not closed yet
     TimeMs expire_at = kEndOfTime;  // last close + retention, while nothing is open
@@ -68,6 +76,13 @@ class TimelineStore final : public DecisionSink {
   explicit TimelineStore(TimelineLimits limits);
 
   void OnDecisions(std::int32_t partition, std::span<const Decision> decisions) override;
+
+  // PartitionAttachment: the entries of one partition, with their orders' keys, oldest
+  // touched order first (a restore keeps the recency order).
+  std::string Save(std::int32_t partition, const std::vector<SlaDefinition>& slas) const override;
+  Status Restore(std::int32_t partition, std::string_view saved,
+                 const std::vector<SlaDefinition>& slas) override;
+  void Forget(std::int32_t partition) override;
 
   // nullptr for a key with no history (never seen, expired or evicted).
   const Order* Find(std::string_view key) const;
@@ -81,6 +96,8 @@ class TimelineStore final : public DecisionSink {
   };
 
   void Add(std::int32_t partition, const Decision& decision);
+  // The retention rule and the total cap, after decisions were added.
+  void Trim();
   void ExpireUpTo(TimeMs now);
   void Erase(Slot slot);
   // The order's slot in index_ (nullptr when there is none); `hash` is its key's.
@@ -95,6 +112,7 @@ class TimelineStore final : public DecisionSink {
   List lru_;     // every order; head: most recently touched
   List closed_;  // orders with nothing open; head: latest close
   std::size_t entries_ = 0;
+  std::uint64_t touches_ = 0;  // entries ever added: Order::touched's clock
   TimeMs latest_ = kNoTime;  // the latest decision time seen: the store's "now"
 };
 

@@ -165,6 +165,14 @@ class GroupTest(MockKafkaTestCase):
             self.assertEqual(status, 200, body)
             self.assertEqual(json.loads(body)["instances"][0]["sla"], "accept")
 
+        # An order on c's partitions: its timeline, as c has it.
+        on_c = json.loads(members["c"].get("/api/v1/instances?limit=1&local=1")[1])["instances"]
+        self.assertEqual(len(on_c), 1)
+        key = on_c[0]["key"]
+        status, body = members["c"].get(f"/api/v1/orders/{key}?local=1")
+        self.assertEqual(status, 200, body)
+        before = json.loads(body)["instances"]
+
         # A member that dies is named in the answers until the group has taken its
         # partitions over; then the answers are whole again.
         members["c"].proc.send_signal(signal.SIGKILL)
@@ -176,6 +184,11 @@ class GroupTest(MockKafkaTestCase):
             again = instances(members["b"])
             return again["unreachable"] == [] and again["matched"] == len(never_accepted)
         wait_for(whole_again, SESSION_MS / 1000 + 30, "the answers whole again without c")
+        # The order's timeline moved with its partition: its new owner has all of it.
+        status, body = members["a"].get(f"/api/v1/orders/{key}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual([i["decisions"] for i in json.loads(body)["instances"]],
+                         [i["decisions"] for i in before])
 
 
 if __name__ == "__main__":

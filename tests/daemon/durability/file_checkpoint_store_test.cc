@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace handoff {
 namespace {
@@ -31,6 +32,7 @@ Checkpoint Sample() {
   Checkpoint c;
   c.engine_state = std::string("engine\0state", 12) + std::string(300, 'x');
   c.offsets = {{"handoffs", 12345678901}, {"orders", 0}};
+  c.attachment = "timeline bytes";
   return c;
 }
 
@@ -55,6 +57,7 @@ TEST(FileCheckpointStore, RoundTrip) {
   ASSERT_TRUE(loaded->has_value());
   EXPECT_EQ((*loaded)->engine_state, Sample().engine_state);
   EXPECT_EQ((*loaded)->offsets, Sample().offsets);
+  EXPECT_EQ((*loaded)->attachment, Sample().attachment);
   EXPECT_TRUE(fs::exists(dir.path() + "/partition-7.ckpt"));
 }
 
@@ -150,11 +153,31 @@ TEST(FileCheckpointStore, TrailingBytesAreAnError) {
 
 TEST(FileCheckpointStore, WrongVersionIsNamed) {
   std::string bytes = FileCheckpointStore::Encode(4, Sample());
-  bytes[8] = 2;  // the version's low byte
+  bytes[8] = 3;  // the version's low byte
   auto decoded = FileCheckpointStore::Decode(4, bytes, "p.ckpt");
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().message,
-            "p.ckpt: checkpoint has format version 2, this build reads version 1");
+            "p.ckpt: checkpoint has format version 3, this build reads versions 1 to 2");
+}
+
+// Version 1, written before the attachment (the order timeline) was part of a checkpoint,
+// is read with none: an upgrade keeps every partition's state.
+TEST(FileCheckpointStore, VersionOneIsReadWithoutAnAttachment) {
+  const std::string payload = std::string("\x01\x08handoffs\x0e", 11) + "\x05state";
+  std::string bytes = "HNDFCKPT";
+  auto le = [&](std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  le(1, 4);  // version
+  le(4, 4);  // partition
+  le(payload.size(), 8);
+  le(crc32_z(0, reinterpret_cast<const Bytef*>(payload.data()), payload.size()), 4);
+  bytes += payload;
+  auto decoded = FileCheckpointStore::Decode(4, bytes, "p.ckpt");
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->engine_state, "state");
+  EXPECT_EQ(decoded->offsets, (std::map<std::string, std::int64_t>{{"handoffs", 7}}));
+  EXPECT_EQ(decoded->attachment, "");
 }
 
 TEST(FileCheckpointStore, CheckpointOfAnotherPartitionIsAnError) {

@@ -141,5 +141,65 @@ TEST(TimelineStore, ReusedSlotsKeepEveryOrderAndListStraight) {
   EXPECT_NE(store.Find("o4999"), nullptr);
 }
 
+// A partition's timeline moves with its checkpoints: saved from one store and restored
+// into another (a restart, or the partition's new owner), exactly, and no other
+// partition's; forgotten when the partition leaves.
+TEST(TimelineStore, APartitionsTimelineIsSavedRestoredAndForgotten) {
+  auto config = HttpTestConfig();
+  const std::vector<SlaDefinition>& slas = config->slas;
+  EngineHost host(config);
+  TimelineStore store(TimelineLimits{.retention = config->time.retention});
+  host.AddSink(&store);
+  host.Assign(0);
+  host.Assign(1);
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  host.Offer(0, Requested("r1", t, "o1"), t);
+  host.Offer(0, OnHold("h1", t + kMinute, "o1"), t);
+  host.Offer(0, Released("l1", t + 2 * kMinute, "o1"), t);
+  host.Offer(0, Ev("noise", "order.note", t + 4 * kHour, "zz"), t);  // warnings, breach
+  host.Offer(1, Requested("r2", t, "o2"), t);
+  host.Offer(1, Ev("noise", "order.note", t + kMinute, "zz"), t);
+  ASSERT_NE(store.Find("o2"), nullptr);
+  const std::string saved = store.Save(0, slas);
+
+  TimelineStore other(TimelineLimits{.retention = config->time.retention});
+  ASSERT_TRUE(other.Restore(0, saved, slas));
+  ASSERT_EQ(other.order_count(), 1u);  // o2 is partition 1's
+  const TimelineStore::Order* was = store.Find("o1");
+  const TimelineStore::Order* is = other.Find("o1");
+  ASSERT_NE(is, nullptr);
+  ASSERT_EQ(is->entries.size(), was->entries.size());
+  for (std::size_t i = 0; i < is->entries.size(); ++i) {
+    const TimelineStore::Entry& a = was->entries[i];
+    const TimelineStore::Entry& b = is->entries[i];
+    EXPECT_EQ(std::tie(a.partition, a.kind, a.at, a.threshold, a.event_id),
+              std::tie(b.partition, b.kind, b.at, b.threshold, b.event_id));
+    EXPECT_EQ(std::tie(a.instance.sla, a.instance.cycle, a.instance.state, a.instance.started_at,
+                       a.instance.deadline, a.instance.breached_at, a.instance.elapsed,
+                       a.instance.target),
+              std::tie(b.instance.sla, b.instance.cycle, b.instance.state, b.instance.started_at,
+                       b.instance.deadline, b.instance.breached_at, b.instance.elapsed,
+                       b.instance.target));
+  }
+  EXPECT_EQ(is->open, was->open);
+  EXPECT_EQ(other.Save(0, slas), saved);  // restoring twice does not double it
+  ASSERT_TRUE(other.Restore(0, saved, slas));
+  EXPECT_EQ(other.entry_count(), was->entries.size());
+
+  // Partition 0 leaves: its orders go, partition 1's stay.
+  host.set_attachment(&store);
+  host.Revoke(0);
+  EXPECT_EQ(store.Find("o1"), nullptr);
+  EXPECT_NE(store.Find("o2"), nullptr);
+
+  // Under a config without the SLA its entries are dropped; bytes of another format are
+  // refused and leave nothing.
+  EXPECT_TRUE(other.Restore(0, saved, {}));
+  EXPECT_EQ(other.order_count(), 0u);
+  EXPECT_FALSE(other.Restore(0, saved.substr(0, saved.size() - 1), slas));
+  EXPECT_EQ(other.order_count(), 0u);
+  EXPECT_TRUE(other.Restore(0, "", slas));  // a checkpoint from before timelines were kept
+}
+
 }  // namespace
 }  // namespace handoff
