@@ -246,7 +246,7 @@ Status Daemon::State::Start() {
     // Every member answers the API for the whole group: the others are found by their
     // claims in the state topic (the store is the Kafka one: shared_state).
     auto* shared = static_cast<KafkaCheckpointStore*>(store.get());
-    fanout = std::make_unique<GroupFanout>(io, [shared] { return shared->OwnerUrls(); },
+    fanout = std::make_unique<GroupFanout>(io, [shared] { return shared->OwnerUrls(3 * kSecond); },
                                            GroupFanout::Options{.self_url = self_url});
     http.api.set_members(
         [this](std::string target, std::string authorization,

@@ -23,7 +23,9 @@ void WriteJourneyFields(JsonWriter& json, const InstanceSnapshot& instance,
   }
   json.EndObject();
   json.Key("baton");
-  if (instance.baton == InstanceSnapshot::kUndecided) {
+  // A baton outside the plan (a timeline entry from before a reload changed the
+  // journey) is shown as undecided, never read past the plan.
+  if (instance.baton == InstanceSnapshot::kUndecided || instance.baton >= plan.buckets.size()) {
     json.Null();
   } else {
     json.String(plan.buckets[instance.baton]);

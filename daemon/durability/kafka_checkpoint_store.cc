@@ -487,11 +487,11 @@ Status KafkaCheckpointStore::Save(std::int32_t partition, const Checkpoint& chec
   return Status();
 }
 
-Result<std::int32_t> KafkaCheckpointStore::PartitionCount() {
+Result<std::int32_t> KafkaCheckpointStore::PartitionCount(DurationMs timeout) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(kafka_->producer, options_.topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err =
-      rd_kafka_metadata(kafka_->producer, 0, rkt, &metadata, static_cast<int>(options_.timeout));
+      rd_kafka_metadata(kafka_->producer, 0, rkt, &metadata, static_cast<int>(timeout));
   rd_kafka_topic_destroy(rkt);
   if (err) return Error{options_.topic + ": " + rd_kafka_err2str(err)};
   std::int32_t count = metadata->topic_cnt == 1 ? metadata->topics[0].partition_cnt : 0;
@@ -500,7 +500,7 @@ Result<std::int32_t> KafkaCheckpointStore::PartitionCount() {
 }
 
 Result<std::vector<std::int32_t>> KafkaCheckpointStore::List() {
-  auto count = PartitionCount();
+  auto count = PartitionCount(options_.timeout);
   if (!count) return count.error();
   std::vector<std::int32_t> out;
   for (std::int32_t p = 0; p < *count; ++p) {
@@ -511,29 +511,44 @@ Result<std::vector<std::int32_t>> KafkaCheckpointStore::List() {
   return out;
 }
 
-Result<std::vector<std::string>> KafkaCheckpointStore::OwnerUrls() {
-  auto count = PartitionCount();
+Result<std::vector<std::string>> KafkaCheckpointStore::OwnerUrls(DurationMs budget) {
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(budget);
+  auto left = [&] {
+    return std::max<DurationMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - SteadyClock::now())
+                                    .count(),
+                                1);
+  };
+  auto count = PartitionCount(left());
   if (!count) return count.error();
   std::vector<std::string> urls;
   ReadStats ignored;
-  // The newest record names the newest claim: it is one, or was written under one. The
-  // records after it are tombstones of the snapshot before (Save), read back past.
+  // The newest claim: a claim record, or the one a chunk or commit was written under,
+  // whichever is highest among the newest records (a fenced member may still have
+  // written chunks after the claim that fenced it). The records after them are
+  // tombstones of the snapshot before (Save), read back past.
   for (std::int32_t p = 0; p < *count; ++p) {
-    auto marks = kafka_->Watermarks(p, options_.timeout);
+    auto marks = kafka_->Watermarks(p, left());
     if (!marks) return marks.error();
     const auto [low, high] = *marks;
-    std::optional<StateRecord> newest;
-    for (std::int64_t end = high, window = 4; !newest && end > low; end -= window, window *= 4) {
-      auto records = kafka_->Read(p, std::max(low, end - window), end, options_.timeout, &ignored);
+    std::int64_t newest = -1;
+    std::optional<StateRecord> claim;
+    for (std::int64_t end = high, window = 4; newest < 0 && end > low; end -= window, window *= 4) {
+      auto records = kafka_->Read(p, std::max(low, end - window), end, left(), &ignored);
       if (!records) return records.error();
-      if (!records->empty()) newest = std::move(records->back());
+      for (const StateRecord& r : *records) {
+        const std::int64_t named = r.kind == StateRecordKind::kClaim ? r.offset : r.claim;
+        if (named <= newest) continue;
+        newest = named;
+        claim = r.kind == StateRecordKind::kClaim ? std::optional(r) : std::nullopt;
+      }
     }
-    if (newest && newest->kind != StateRecordKind::kClaim && newest->claim >= low) {
-      auto claim = kafka_->Read(p, newest->claim, newest->claim + 1, options_.timeout, &ignored);
-      if (!claim) return claim.error();
-      newest = claim->empty() ? std::nullopt : std::optional(std::move(claim->back()));
+    if (!claim && newest >= low) {
+      auto read = kafka_->Read(p, newest, newest + 1, left(), &ignored);
+      if (!read) return read.error();
+      if (!read->empty() && read->back().kind == StateRecordKind::kClaim) claim = read->back();
     }
-    if (newest && newest->kind == StateRecordKind::kClaim) urls.push_back(newest->api_url);
+    if (claim) urls.push_back(claim->api_url);
   }
   return urls;
 }

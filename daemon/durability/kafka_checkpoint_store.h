@@ -56,9 +56,9 @@ class KafkaCheckpointStore final : public CheckpointStore {
   Result<std::vector<std::int32_t>> List() override;
   // Where the API of each partition's owner answers, as its newest claim says (one entry
   // per partition with a claim; the same address repeats): the group's members, for
-  // answers gathered from all of them (group_fanout.h). Reads one or two records a
-  // partition.
-  Result<std::vector<std::string>> OwnerUrls();
+  // answers gathered from all of them (group_fanout.h). Reads a few records a partition,
+  // all within `budget`.
+  Result<std::vector<std::string>> OwnerUrls(DurationMs budget);
 
   // Another member claimed the partition after this one did: Save refuses it until this
   // member claims it again (Load).
@@ -88,7 +88,7 @@ class KafkaCheckpointStore final : public CheckpointStore {
   };
 
   KafkaCheckpointStore(Options options, std::unique_ptr<Kafka> kafka);
-  Result<std::int32_t> PartitionCount();
+  Result<std::int32_t> PartitionCount(DurationMs timeout);
   Result<Claim> WriteClaim(std::int32_t partition);
   // Whether a claim other than `claim` lies in (after, through]; `own` are offsets this
   // member wrote there, skipped without reading.

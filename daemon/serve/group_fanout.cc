@@ -32,15 +32,31 @@ GroupFanout::~GroupFanout() {
 }
 
 void GroupFanout::Members(std::function<void(const std::vector<std::string>&)> then) {
-  const auto now = std::chrono::steady_clock::now();
-  if (fetched_ && now - fetched_at_ < options_.max_age) return then(members_);
+  const bool stale =
+      !fetched_ || std::chrono::steady_clock::now() - fetched_at_ >= options_.max_age;
+  if (stale && !looking_up_) ReadMembers();
+  // Only the first answer waits for a lookup; later ones take the last list known and
+  // never wait for Kafka.
+  if (fetched_) return then(members_);
   waiting_.push_back(std::move(then));
-  if (waiting_.size() > 1) return;  // a lookup is under way; it answers everyone
+}
+
+void GroupFanout::ReadMembers() {
+  looking_up_ = true;
   asio::post(*worker_, [this, alive = std::weak_ptr<char>(alive_)] {
     auto found = lookup_();
-    asio::post(io_, [this, alive, found = std::move(found)]() mutable {
+    asio::post(io_, [this, alive, found = std::move(found)] {
       if (alive.expired()) return;
-      if (found) {
+      looking_up_ = false;
+      fetched_ = true;
+      fetched_at_ = std::chrono::steady_clock::now();  // a failure waits max_age too
+      if (!found) {
+        // The last list known (possibly none) stands; the answers say why it may be old.
+        lookup_error_ = found.error().message;
+        LogWarn("cannot read the group's members from the state topic",
+                {{"error", *lookup_error_}});
+      } else {
+        lookup_error_.reset();
         std::vector<std::string> others;
         for (const std::string& url : *found) {
           if (url != options_.self_url && !url.empty() &&
@@ -54,12 +70,6 @@ void GroupFanout::Members(std::function<void(const std::vector<std::string>&)> t
           LogInfo("other members of the group", {{"members", list}});
         }
         members_ = std::move(others);
-        fetched_ = true;
-        fetched_at_ = std::chrono::steady_clock::now();
-      } else {
-        // The last list known (possibly none) stands; the next answer tries again.
-        LogWarn("cannot read the group's members from the state topic",
-                {{"error", found.error().message}});
       }
       for (auto& waiter : std::exchange(waiting_, {})) waiter(members_);
     });
@@ -78,7 +88,16 @@ void GroupFanout::Ask(std::string target, std::string authorization, Done done) 
     gathering->answers.resize(members.size());
     gathering->outstanding = members.size();
     gathering->done = done;
-    if (members.empty()) return done({});
+    if (lookup_error_) {  // the members may be more than these: say so in the answer
+      MemberAnswer unknown;
+      unknown.url = "(the members in the state topic)";
+      unknown.error = "cannot read them: " + *lookup_error_;
+      gathering->done = [done, unknown](std::vector<MemberAnswer> answers) {
+        answers.push_back(unknown);
+        done(std::move(answers));
+      };
+    }
+    if (members.empty()) return gathering->done({});
     for (std::size_t i = 0; i < members.size(); ++i) {
       gathering->answers[i].url = members[i];
       HttpGetRequest request{.url = members[i] + target,

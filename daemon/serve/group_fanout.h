@@ -1,7 +1,9 @@
 // Asking the other members of the group (checkpoint.store: kafka) for their part of an
 // API answer. Who they are comes from the state topic: the newest claim of each partition
 // names its owner's API address (web.advertise_url). That lookup blocks, so it runs on
-// this class's thread, at most once per `max_age`, and only when an answer needs it. The
+// this class's thread, at most once per `max_age`, and only when an answer needs it; only
+// the first answer waits for it, later ones use the last list known while it is read
+// again. When the last lookup failed, the answers say so (an unreachable entry). The
 // requests go out together on the engine's io_context. Construct and use on the engine
 // thread.
 #pragma once
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +49,8 @@ class GroupFanout {
  private:
   // `then` with the other members' addresses, on the engine thread.
   void Members(std::function<void(const std::vector<std::string>&)> then);
+  // Reads the members on the worker thread, then answers whoever waits.
+  void ReadMembers();
 
   boost::asio::io_context& io_;
   Lookup lookup_;
@@ -53,8 +58,10 @@ class GroupFanout {
   std::unique_ptr<boost::asio::thread_pool> worker_;
   std::vector<std::string> members_;
   std::chrono::steady_clock::time_point fetched_at_{};
-  bool fetched_ = false;
-  std::vector<std::function<void(const std::vector<std::string>&)>> waiting_;  // a lookup runs
+  bool fetched_ = false;     // a lookup has ended (members_ may still be empty)
+  bool looking_up_ = false;
+  std::optional<std::string> lookup_error_;  // why the last lookup failed
+  std::vector<std::function<void(const std::vector<std::string>&)>> waiting_;  // the first lookup
   std::shared_ptr<char> alive_;  // a lookup that ends after the destructor sees it gone
 };
 

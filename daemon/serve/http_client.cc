@@ -65,7 +65,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(asio::io_context& io, Stream stream, Url url, const HttpGetRequest& request,
           Done done)
-      : resolver_(io), stream_(std::move(stream)), url_(std::move(url)), done_(std::move(done)) {
+      : resolver_(io),
+        resolve_timer_(io),
+        timeout_(request.timeout),
+        stream_(std::move(stream)),
+        url_(std::move(url)),
+        done_(std::move(done)) {
     request_.method(http::verb::get);
     request_.target(url_.target);
     request_.version(11);
@@ -81,9 +86,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Start() {
+    // The stream's deadline covers connect, TLS, send and read; this one the name lookup.
+    resolve_timer_.expires_after(timeout_);
+    resolve_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->resolver_.cancel();
+    });
     resolver_.async_resolve(url_.host, url_.port,
                             [self = this->shared_from_this()](beast::error_code ec,
                                                               tcp::resolver::results_type found) {
+                              self->resolve_timer_.cancel();
+                              if (ec == asio::error::operation_aborted) {
+                                return self->Fail("resolve", beast::error::timeout);
+                              }
                               if (ec) return self->Fail("resolve", ec);
                               self->Connect(found);
                             });
@@ -140,6 +154,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   tcp::resolver resolver_;
+  asio::steady_timer resolve_timer_;
+  std::chrono::milliseconds timeout_;
   Stream stream_;
   Url url_;
   Done done_;
@@ -173,7 +189,8 @@ void HttpGet(asio::io_context& io, HttpGetRequest request, Done done) {
         ->Start();
     return;
   }
-  auto context = ClientContext();
+  // One context for every request: the trust store is read once, not per member.
+  static const Result<std::shared_ptr<ssl::context>> context = ClientContext();
   if (!context) {
     done(context.error());
     return;

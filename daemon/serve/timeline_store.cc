@@ -37,6 +37,10 @@ void TimelineStore::OnDecisions(std::int32_t partition, std::span<const Decision
   Trim();
 }
 
+TimeMs TimelineStore::ExpiryAfter(TimeMs close) const {
+  return close > kEndOfTime - limits_.retention ? kEndOfTime : close + limits_.retention;
+}
+
 void TimelineStore::Trim() {
   ExpireUpTo(latest_);
   // The total cap: evict the orders touched longest ago.
@@ -102,16 +106,21 @@ Status TimelineStore::Restore(std::int32_t partition, std::string_view saved,
   for (std::size_t i = 0; i < slas.size(); ++i) {
     sla_index.emplace(slas[i].name, static_cast<std::uint16_t>(i));
   }
+  // Decoded whole before anything is added: bytes that turn out malformed change nothing.
+  std::vector<Decision> decisions;
+  std::vector<std::string> truncated_keys;
   ByteReader r(saved);
   std::uint64_t format = 0;
   std::uint64_t orders = 0;
   bool ok = r.GetUnsigned(format) && format == kTimelineFormat && r.GetUnsigned(orders);
   for (std::uint64_t o = 0; ok && o < orders; ++o) {
-    Decision d;
+    std::string key;
     std::uint64_t truncated = 0;
     std::uint64_t entries = 0;
-    ok = r.GetString(d.instance.key) && r.GetUnsigned(truncated) && r.GetUnsigned(entries);
+    ok = r.GetString(key) && r.GetUnsigned(truncated) && r.GetUnsigned(entries);
+    if (ok && truncated != 0) truncated_keys.push_back(key);
     for (std::uint64_t n = 0; ok && n < entries; ++n) {
+      Decision d;
       InstanceSnapshot& i = d.instance;
       std::uint64_t kind, cycle, state, held, baton, late;
       std::string sla;
@@ -129,23 +138,25 @@ Status TimelineStore::Restore(std::int32_t partition, std::string_view saved,
       auto known = sla_index.find(sla);
       if (known == sla_index.end()) continue;  // the SLA left the config
       d.kind = static_cast<DecisionKind>(kind);
+      i.key = key;
       i.sla = known->second;
       i.cycle = static_cast<std::uint32_t>(cycle);
       i.state = static_cast<InstanceState>(state);
       i.baton = static_cast<std::uint8_t>(baton);
       i.first_late_stage = static_cast<std::uint8_t>(late);
-      Add(partition, d);
-      latest_ = std::max(latest_, d.at);
-    }
-    if (ok && truncated != 0) {
-      if (const Slot* slot = Lookup(d.instance.key, OrderTable::Hash(d.instance.key))) {
-        orders_[*slot].truncated = true;
-      }
+      decisions.push_back(std::move(d));
     }
   }
   if (!ok || !r.AtEnd()) {
-    Forget(partition);
-    return Error{"the order timeline's bytes are malformed"};
+    return Error{"the order timeline in the checkpoint is malformed (format " +
+                 std::to_string(format) + ", " + std::to_string(saved.size()) + " bytes)"};
+  }
+  for (const Decision& d : decisions) {
+    Add(partition, d);
+    latest_ = std::max(latest_, d.at);
+  }
+  for (const std::string& key : truncated_keys) {
+    if (const Slot* slot = Lookup(key, OrderTable::Hash(key))) orders_[*slot].truncated = true;
   }
   Trim();
   return {};
@@ -164,14 +175,26 @@ void TimelineStore::Forget(std::int32_t partition) {
       Erase(slot);
       continue;
     }
-    // The key has decisions from another partition too (another input topic).
+    // The key has decisions from another partition too (another input topic): its open
+    // count and retention are worked out again from what is left, as Add keeps them.
     order.entries.erase(gone, order.entries.end());
     entries_ -= removed;
-    std::int64_t open = 0;
+    order.open = 0;
+    TimeMs last_close = kNoTime;
     for (const Entry& e : order.entries) {
-      open += e.kind == DecisionKind::kStarted ? 1 : Closes(e.kind) ? -1 : 0;
+      if (e.kind == DecisionKind::kStarted) {
+        ++order.open;
+      } else if (Closes(e.kind)) {
+        if (order.open > 0) --order.open;
+        last_close = e.at;
+      }
     }
-    order.open = static_cast<std::uint32_t>(std::max<std::int64_t>(open, 0));
+    if (order.in_closed) Unlink(closed_, &Order::closed, slot);
+    order.in_closed = order.open == 0 && last_close != kNoTime;
+    if (order.in_closed) {
+      order.expire_at = ExpiryAfter(last_close);
+      PushFront(closed_, &Order::closed, slot);
+    }
   }
 }
 
@@ -229,8 +252,7 @@ void TimelineStore::Add(std::int32_t partition, const Decision& decision) {
     order.in_closed = false;
   }
   if (order.open == 0 && Closes(decision.kind)) {
-    order.expire_at = decision.at > kEndOfTime - limits_.retention ? kEndOfTime
-                                                                   : decision.at + limits_.retention;
+    order.expire_at = ExpiryAfter(decision.at);
     PushFront(closed_, &Order::closed, slot);
     order.in_closed = true;
   }

@@ -98,6 +98,8 @@ class TimelineStore final : public DecisionSink, public PartitionAttachment {
   void Add(std::int32_t partition, const Decision& decision);
   // The retention rule and the total cap, after decisions were added.
   void Trim();
+  // When an order whose last instance closed at `close` is dropped.
+  TimeMs ExpiryAfter(TimeMs close) const;
   void ExpireUpTo(TimeMs now);
   void Erase(Slot slot);
   // The order's slot in index_ (nullptr when there is none); `hash` is its key's.

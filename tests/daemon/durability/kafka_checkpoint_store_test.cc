@@ -184,7 +184,7 @@ TEST_F(KafkaCheckpointStoreTest, TheNewestClaimOfEachPartitionNamesItsOwner) {
   auto a = Member("a");
   auto b = Member("b");
   ASSERT_TRUE(a && b);
-  auto none = a->OwnerUrls();
+  auto none = a->OwnerUrls(10 * kSecond);
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_TRUE(none->empty());
 
@@ -193,12 +193,12 @@ TEST_F(KafkaCheckpointStoreTest, TheNewestClaimOfEachPartitionNamesItsOwner) {
   // a's second commit, then the tombstones of the first snapshot's records: read past.
   ASSERT_TRUE(a->Save(0, StateOf("a0 again")).ok());
   ASSERT_TRUE(b->Load(1));                        // the newest record is b's claim
-  auto urls = b->OwnerUrls();
+  auto urls = b->OwnerUrls(10 * kSecond);
   ASSERT_TRUE(urls) << urls.error().message;
   EXPECT_EQ(*urls, (std::vector<std::string>{"http://a:9464", "http://b:9464"}));
 
   ASSERT_TRUE(b->Load(0));  // b takes partition 0 over
-  urls = a->OwnerUrls();
+  urls = a->OwnerUrls(10 * kSecond);
   ASSERT_TRUE(urls) << urls.error().message;
   EXPECT_EQ(*urls, (std::vector<std::string>{"http://b:9464", "http://b:9464"}));
 }

@@ -201,5 +201,29 @@ TEST(TimelineStore, APartitionsTimelineIsSavedRestoredAndForgotten) {
   EXPECT_TRUE(other.Restore(0, "", slas));  // a checkpoint from before timelines were kept
 }
 
+// A key in two topics can have decisions from two partitions. When one partition leaves,
+// what is left decides whether the order is open and when it expires, as if only those
+// decisions had been added.
+TEST(TimelineStore, ForgettingOnePartitionOfAnOrderKeepsItsRetentionRight) {
+  TimelineStore store(TimelineLimits{.retention = kDay});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  std::vector<Decision> p0 = {Make(DecisionKind::kStarted, "o1", t, "r1"),
+                              Make(DecisionKind::kMet, "o1", t + kHour, "a1")};
+  std::vector<Decision> p1 = {Make(DecisionKind::kStarted, "o1", t + 2 * kHour, "r2")};
+  store.OnDecisions(0, p0);
+  store.OnDecisions(1, p1);
+  ASSERT_EQ(store.Find("o1")->open, 1u);
+
+  store.Forget(1);  // left: started and met on partition 0, closed at t + 1h
+  ASSERT_NE(store.Find("o1"), nullptr);
+  EXPECT_EQ(store.Find("o1")->open, 0u);
+  EXPECT_EQ(store.Find("o1")->entries.size(), 2u);
+  // A day after that close (event time moved on by another order), it is dropped.
+  std::vector<Decision> later = {Make(DecisionKind::kStarted, "o2", t + kHour + kDay + kMinute, "r3")};
+  store.OnDecisions(0, later);
+  EXPECT_EQ(store.Find("o1"), nullptr);
+  EXPECT_NE(store.Find("o2"), nullptr);
+}
+
 }  // namespace
 }  // namespace handoff
