@@ -319,7 +319,8 @@ void Serve(const http::request<http::string_body>& request, std::size_t max_head
   CheckAuthorization(View(request[http::field::authorization]), target);
 
   handoff::HttpRequest in{std::string(request.method_string()), std::string(target),
-                          std::string(View(request[http::field::accept]))};
+                          std::string(View(request[http::field::accept])),
+                          std::string(View(request[http::field::authorization]))};
   handoff::HttpResponse out = Answer(in);
   // HTTP_FUZZ_TRACE=1 ./http_fuzz <input>: each request and its answer, to read a crash.
   static const bool trace = std::getenv("HTTP_FUZZ_TRACE") != nullptr;
