@@ -163,7 +163,7 @@ void Api::set_members(AskMembers ask, std::string self_url) {
 
 HttpResponse Api::WholeGroup(const HttpRequest& request,
                              const std::map<std::string, std::string>& params, HttpResponse local,
-                             std::function<MergedAnswer(const std::vector<MemberAnswer>&)> merge) const {
+                             std::function<HttpResponse(std::vector<MemberAnswer>)> merge) const {
   if (!ask_members_ || LocalOnly(params)) return local;
   std::string target = request.target + (request.target.find('?') == std::string::npos ? "?" : "&") +
                        "local=1";
@@ -176,8 +176,7 @@ HttpResponse Api::WholeGroup(const HttpRequest& request,
         [own = std::move(own), merge = std::move(merge),
          reply = std::move(reply)](std::vector<MemberAnswer> answers) mutable {
           answers.insert(answers.begin(), std::move(own));
-          MergedAnswer merged = merge(answers);
-          reply(Json(merged.status, std::move(merged.body)));
+          reply(merge(std::move(answers)));
         });
   };
   return response;
@@ -364,9 +363,14 @@ HttpResponse Api::Instances(const HttpRequest& request, std::string_view query) 
   json.Key("matched").Int(static_cast<std::int64_t>(matched));
   json.Key("limit").Int(static_cast<std::int64_t>(limit));
   json.EndObject();
+  // Always 200: the merge (parsing the others' instances) runs on the server's worker.
   return WholeGroup(request, *params, Json(200, json.Take()),
-                    [limit](const std::vector<MemberAnswer>& answers) {
-                      return MergeInstances(answers, limit);
+                    [limit](std::vector<MemberAnswer> answers) {
+                      HttpResponse merged = Json(200, "");
+                      merged.render = [answers = std::move(answers), limit] {
+                        return MergeInstances(answers, limit);
+                      };
+                      return merged;
                     });
 }
 
@@ -397,8 +401,9 @@ HttpResponse Api::Order(const HttpRequest& request, std::string_view encoded_key
   auto params = ParseQuery(query);
   if (!key) return JsonError(400, "malformed order key");
   if (!params) return JsonError(400, "malformed query string");
-  auto merge = [key = *key](const std::vector<MemberAnswer>& answers) {
-    return MergeOrder(key, answers);
+  auto merge = [key = *key](std::vector<MemberAnswer> answers) {  // small: merged here
+    MergedAnswer merged = MergeOrder(key, answers);
+    return Json(merged.status, std::move(merged.body));
   };
   const TimelineStore::Order* order = timeline_.Find(*key);
   if (order == nullptr) {

@@ -53,10 +53,12 @@ class Api {
                      std::string_view query) const;
   HttpResponse Reload();
   // This member's `local` answer when the query asks for it (local=1) or there is no
-  // group; else the group's: the other members asked, then everyone's answers merged.
+  // group; else the group's: the other members asked, then `merge` makes the answer of
+  // everyone's, this member's first (on the engine thread; it may defer the work to the
+  // server's worker with `render`).
   HttpResponse WholeGroup(const HttpRequest& request, const std::map<std::string, std::string>& params,
                           HttpResponse local,
-                          std::function<MergedAnswer(const std::vector<MemberAnswer>&)> merge) const;
+                          std::function<HttpResponse(std::vector<MemberAnswer>)> merge) const;
 
   const EngineHost& host_;
   Metrics& metrics_;

@@ -142,7 +142,7 @@ std::vector<ParsedAnswer> ParseAnswers(const std::vector<MemberAnswer>& answers,
 
 }  // namespace
 
-MergedAnswer MergeInstances(const std::vector<MemberAnswer>& answers, std::size_t limit) {
+std::string MergeInstances(const std::vector<MemberAnswer>& answers, std::size_t limit) {
   std::vector<InstanceFields> all;
   std::vector<Unreachable> unreachable;
   std::int64_t matched = 0;
@@ -166,7 +166,7 @@ MergedAnswer MergeInstances(const std::vector<MemberAnswer>& answers, std::size_
   json.Key("limit").Int(static_cast<std::int64_t>(limit));
   WriteUnreachable(json, unreachable);
   json.EndObject();
-  return {200, json.Take()};
+  return json.Take();
 }
 
 MergedAnswer MergeOrder(std::string_view key, const std::vector<MemberAnswer>& answers) {

@@ -30,7 +30,8 @@ struct MergedAnswer {
 // How overdue comes from `overdue_seconds`, the last field of each instance of a local=1
 // answer, which the merged answer leaves out. `matched` is the sum. Members that did not answer (or answered anything
 // but 200 with the local shape) are listed under `unreachable` with the reason.
-MergedAnswer MergeInstances(const std::vector<MemberAnswer>& answers, std::size_t limit);
+// Always status 200.
+std::string MergeInstances(const std::vector<MemberAnswer>& answers, std::size_t limit);
 
 // The order's timeline from every member that has one: each instance (SLA, cycle, start)
 // from the member whose view of it is the newest (`as_of`: a partition's new owner carries

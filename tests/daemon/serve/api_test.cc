@@ -25,15 +25,20 @@ class ApiTest : public ::testing::Test {
     host_.Assign(1);
   }
 
-  // The answer, also one the handler defers (the test's reload hook answers at once).
+  // The answer, also one the handler defers (the test's reload hook answers at once),
+  // with the body a `render` makes.
   HttpResponse Get(std::string target, std::string method = "GET", std::string accept = "",
                    std::string authorization = "") {
     HttpResponse response = api_.Handle(HttpRequest{std::move(method), std::move(target),
                                                     std::move(accept), std::move(authorization)});
-    if (!response.defer) return response;
-    HttpResponse later;
-    response.defer([&](HttpResponse answer) { later = std::move(answer); });
-    return later;
+    HttpResponse out;
+    if (response.defer) {
+      response.defer([&](HttpResponse answer) { out = std::move(answer); });
+    } else {
+      out = std::move(response);
+    }
+    if (out.render) out.body = out.render();  // as the server's worker does
+    return out;
   }
 
   // Partition 0: o1 breached at 10:30 (gold), o2 breached at 11:00, o3 running (deadline

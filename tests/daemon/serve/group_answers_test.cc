@@ -49,31 +49,30 @@ TEST(MergeInstances, RanksEveryMembersInstancesAsOneListTheSameWhoeverAsks) {
       MemberAnswer{"http://c:9464", "connect: Connection refused", 0, ""},
       Answer("http://d:9464", 401, "Unauthorized\n"),
   };
-  MergedAnswer merged = MergeInstances(answers, 3);
-  EXPECT_EQ(merged.status, 200);
-  EXPECT_EQ(Keys(merged.body), (std::vector<std::string>{"b1", "a1", "b2"}));
-  EXPECT_EQ(merged.body.find("overdue_seconds"), std::string::npos) << merged.body;
-  EXPECT_NE(merged.body.find(R"({"sla":"accept","key":"b1","cycle":1,"state":"overdue","started_at":"2026-11-27T10:00:00Z","deadline":null,"breached_at":null,"elapsed_seconds":1},)"),
+  const std::string merged = MergeInstances(answers, 3);
+  EXPECT_EQ(Keys(merged), (std::vector<std::string>{"b1", "a1", "b2"}));
+  EXPECT_EQ(merged.find("overdue_seconds"), std::string::npos) << merged;
+  EXPECT_NE(merged.find(R"({"sla":"accept","key":"b1","cycle":1,"state":"overdue","started_at":"2026-11-27T10:00:00Z","deadline":null,"breached_at":null,"elapsed_seconds":1},)"),
             std::string::npos)
-      << merged.body;
-  EXPECT_NE(merged.body.find(
+      << merged;
+  EXPECT_NE(merged.find(
                 R"("matched":9,"limit":3,"unreachable":[{"member":"http://c:9464","error":"connect: Connection refused"},{"member":"http://d:9464","error":"answered 401: Unauthorized"}]})"),
             std::string::npos)
-      << merged.body;
+      << merged;
 
   // Asked on another member: its own answer comes first, the merged answer is the same.
   std::reverse(answers.begin(), answers.end());
-  EXPECT_EQ(MergeInstances(answers, 3).body, merged.body);
+  EXPECT_EQ(MergeInstances(answers, 3), merged);
   // Paused ones (no deadline) come after every one with a deadline.
-  EXPECT_EQ(Keys(MergeInstances(answers, 10).body),
+  EXPECT_EQ(Keys(MergeInstances(answers, 10)),
             (std::vector<std::string>{"b1", "a1", "b2", "a2", "a3"}));
 }
 
 TEST(MergeInstances, AnAnswerOfAnotherShapeIsListedNotMerged) {
-  MergedAnswer merged = MergeInstances({Answer("http://a:9464", 200, R"({"instances":[]})"),
-                                        Answer("http://b:9464", 200, "<html>")},
-                                       5);
-  EXPECT_EQ(merged.body,
+  const std::string merged = MergeInstances({Answer("http://a:9464", 200, R"({"instances":[]})"),
+                                              Answer("http://b:9464", 200, "<html>")},
+                                             5);
+  EXPECT_EQ(merged,
             R"({"instances":[],"matched":0,"limit":5,"unreachable":[{"member":"http://b:9464","error":"answered something other than an instance list"}]})");
 }
 
