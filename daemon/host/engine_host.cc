@@ -61,6 +61,7 @@ Result<std::size_t> EngineHost::Reconfigure(std::shared_ptr<const Config> config
   }
   auto next = rebuilt.begin();
   for (auto& [_, state] : partitions_) state.engine = std::move(*next++);
+  if (attachment_ != nullptr) attachment_->Rehome(config_->slas, config->slas);
   config_ = std::move(config);
   slas_ = std::move(slas);
   dropped_open_instances_ += dropped;

@@ -1,7 +1,8 @@
 // State kept beside a partition's engine that moves with the partition (the API's order
 // timeline, daemon/serve/timeline_store.h): written into the partition's checkpoints, put
-// back when a member restores the partition, and dropped when it leaves this member. So
-// it survives restarts and failover like the engine state. Engine thread only.
+// back when a member restores the partition, dropped when it leaves this member, and
+// re-homed when a reload changes the SLAs. So it survives restarts, failover and reloads
+// like the engine state. Engine thread only.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,10 @@ class PartitionAttachment {
                          const std::vector<SlaDefinition>& slas) = 0;
   // The partition left this member.
   virtual void Forget(std::int32_t partition) = 0;
+  // A reload changed the SLAs from `from` to `to`: what refers to an SLA follows it by
+  // name; what refers to one `to` lacks is dropped (as the engines drop its instances).
+  virtual void Rehome(const std::vector<SlaDefinition>& from,
+                      const std::vector<SlaDefinition>& to) = 0;
 };
 
 }  // namespace handoff

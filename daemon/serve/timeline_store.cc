@@ -163,20 +163,46 @@ Status TimelineStore::Restore(std::int32_t partition, std::string_view saved,
 }
 
 void TimelineStore::Forget(std::int32_t partition) {
+  RemoveEntries([&](const Order& order) { return order.partition == partition || order.mixed; },
+                [&](const Entry& e) { return e.partition == partition; });
+}
+
+void TimelineStore::Rehome(const std::vector<SlaDefinition>& from,
+                           const std::vector<SlaDefinition>& to) {
+  constexpr std::uint16_t kGone = 0xffff;
+  std::vector<std::uint16_t> index(from.size(), kGone);  // old index -> new index
+  bool same = from.size() == to.size();
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    for (std::size_t j = 0; j < to.size(); ++j) {
+      if (from[i].name == to[j].name) index[i] = static_cast<std::uint16_t>(j);
+    }
+    same = same && index[i] == i;
+  }
+  if (same) return;  // most reloads: nothing to touch
+  for (Order& order : orders_) {
+    for (Entry& e : order.entries) {
+      e.instance.sla = e.instance.sla < index.size() ? index[e.instance.sla] : kGone;
+    }
+  }
+  RemoveEntries([](const Order&) { return true; },
+                [&](const Entry& e) { return e.instance.sla == kGone; });
+}
+
+template <typename OrderMayHave, typename Drop>
+void TimelineStore::RemoveEntries(OrderMayHave may_have, Drop drop) {
   for (std::size_t i = 0; i < orders_.size(); ++i) {
     const auto slot = static_cast<Slot>(i);
     Order& order = orders_[slot];
-    if (order.partition != partition && !order.mixed) continue;
-    auto gone = std::remove_if(order.entries.begin(), order.entries.end(),
-                               [&](const Entry& e) { return e.partition == partition; });
+    if (!may_have(order)) continue;
+    auto gone = std::remove_if(order.entries.begin(), order.entries.end(), drop);
     const auto removed = static_cast<std::size_t>(order.entries.end() - gone);
     if (removed == 0) continue;  // a free slot has no entries either
     if (removed == order.entries.size()) {
       Erase(slot);
       continue;
     }
-    // The key has decisions from another partition too (another input topic): its open
-    // count and retention are worked out again from what is left, as Add keeps them.
+    // Some are left: the order's open count and retention are worked out again from
+    // them, as Add keeps them.
     order.entries.erase(gone, order.entries.end());
     entries_ -= removed;
     order.open = 0;

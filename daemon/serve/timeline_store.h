@@ -83,6 +83,7 @@ class TimelineStore final : public DecisionSink, public PartitionAttachment {
   Status Restore(std::int32_t partition, std::string_view saved,
                  const std::vector<SlaDefinition>& slas) override;
   void Forget(std::int32_t partition) override;
+  void Rehome(const std::vector<SlaDefinition>& from, const std::vector<SlaDefinition>& to) override;
 
   // nullptr for a key with no history (never seen, expired or evicted).
   const Order* Find(std::string_view key) const;
@@ -100,6 +101,10 @@ class TimelineStore final : public DecisionSink, public PartitionAttachment {
   void Trim();
   // When an order whose last instance closed at `close` is dropped.
   TimeMs ExpiryAfter(TimeMs close) const;
+  // Drops the entries `drop` picks, looking only into the orders `may_have` lets through;
+  // an order left empty goes, one left with some is booked again as Add books it.
+  template <typename OrderMayHave, typename Drop>
+  void RemoveEntries(OrderMayHave may_have, Drop drop);
   void ExpireUpTo(TimeMs now);
   void Erase(Slot slot);
   // The order's slot in index_ (nullptr when there is none); `hash` is its key's.

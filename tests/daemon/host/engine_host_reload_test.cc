@@ -130,6 +130,30 @@ TEST_F(EngineHostReloadTest, ReorderedSlasKeepTheirInstancesByName) {
   EXPECT_EQ(sink_.decisions().back().second.instance.sla, 1u);
 }
 
+// What moves with the partitions (the order timeline) is re-homed by the same reload,
+// from the SLAs before to the SLAs after.
+TEST_F(EngineHostReloadTest, AReloadRehomesTheAttachment) {
+  struct Recording : PartitionAttachment {
+    std::string Save(std::int32_t, const std::vector<SlaDefinition>&) const override { return ""; }
+    Status Restore(std::int32_t, std::string_view, const std::vector<SlaDefinition>&) override {
+      return {};
+    }
+    void Forget(std::int32_t) override {}
+    void Rehome(const std::vector<SlaDefinition>& from,
+                const std::vector<SlaDefinition>& to) override {
+      for (const auto& s : from) this->from.push_back(s.name);
+      for (const auto& s : to) this->to.push_back(s.name);
+    }
+    std::vector<std::string> from, to;
+  } attachment;
+  Start({AcceptSla(kHour), ShipSla(kHour)});
+  host_->set_attachment(&attachment);
+  ASSERT_TRUE(host_->Reconfigure(ConfigOf({ShipSla(kHour)})).ok());
+  EXPECT_EQ(attachment.from,
+            (std::vector<std::string>{AcceptSla(kHour).name, "ops_to_fulfillment_ship"}));
+  EXPECT_EQ(attachment.to, (std::vector<std::string>{"ops_to_fulfillment_ship"}));
+}
+
 TEST_F(EngineHostReloadTest, DedupeAndFrontierSurviveAReload) {
   Start({AcceptSla(kHour)});
   TimeMs t = clock_.Now();

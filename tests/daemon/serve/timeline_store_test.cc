@@ -225,5 +225,34 @@ TEST(TimelineStore, ForgettingOnePartitionOfAnOrderKeepsItsRetentionRight) {
   EXPECT_NE(store.Find("o2"), nullptr);
 }
 
+// A reload that reorders or removes SLAs: entries follow their SLA by name, those of a
+// removed SLA go (and an order left with none), as the engines drop its instances.
+TEST(TimelineStore, AReloadRehomesEntriesBySlaName) {
+  auto sla = [](std::string name) {
+    SlaDefinition d;
+    d.name = std::move(name);
+    return d;
+  };
+  TimelineStore store(TimelineLimits{.retention = kDay});
+  TimeMs t = T("2026-11-27T10:00:00Z");
+  Decision accept = Make(DecisionKind::kStarted, "o1", t, "r1");  // SLA 0: accept
+  Decision ship = Make(DecisionKind::kStarted, "o1", t, "r2");
+  ship.instance.sla = 1;                                           // SLA 1: ship
+  Decision only_accept = Make(DecisionKind::kStarted, "o2", t, "r3");
+  store.OnDecisions(0, std::vector<Decision>{accept, ship, only_accept});
+
+  store.Rehome({sla("accept"), sla("ship")}, {sla("bill"), sla("ship")});
+  const TimelineStore::Order* o1 = store.Find("o1");
+  ASSERT_NE(o1, nullptr);
+  ASSERT_EQ(o1->entries.size(), 1u);
+  EXPECT_EQ(o1->entries[0].event_id, "r2");
+  EXPECT_EQ(o1->entries[0].instance.sla, 1u);  // "ship" is still index 1
+  EXPECT_EQ(store.Find("o2"), nullptr);
+  EXPECT_EQ(store.entry_count(), 1u);
+
+  store.Rehome({sla("bill"), sla("ship")}, {sla("ship")});
+  EXPECT_EQ(store.Find("o1")->entries[0].instance.sla, 0u);
+}
+
 }  // namespace
 }  // namespace handoff
