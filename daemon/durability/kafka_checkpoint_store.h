@@ -75,7 +75,7 @@ class KafkaCheckpointStore final : public CheckpointStore {
   std::uint64_t saves_skipped() const;
 
  private:
-  struct Kafka;  // the librdkafka handles; rdkafka.h stays in the .cc
+  struct Kafka;  // the librdkafka handles (state_topic_io.h); rdkafka.h stays out of here
   // What this member knows of its own claim on a partition.
   struct Claim {
     std::int64_t offset = -1;            // the claim record's offset: its epoch
