@@ -134,10 +134,11 @@ Result<std::optional<Checkpoint>> KafkaCheckpointStore::ReadNewestSnapshot(
     std::int32_t partition, std::vector<std::string>* keys) {
   auto marks = kafka_->Watermarks(partition, options_.timeout);
   if (!marks) return marks.error();
-  const auto [low, high] = *marks;
+  const std::int64_t low = marks->first;  // a variable, not a binding: lambdas capture it
   ReadStats stats;
   SnapshotChoice choice;  // kNone for an empty partition
-  auto read = kafka_->ReadBack(partition, low, high, kFirstWindow, options_.timeout, &stats,
+  auto read = kafka_->ReadBack(partition, low, marks->second, kFirstWindow, options_.timeout,
+                               &stats,
                                [&](const std::vector<StateRecord>& records, std::int64_t start) {
                                  choice = ChooseSnapshot(records, start, start == low);
                                  return choice.outcome != SnapshotChoice::Outcome::kNeedMore;
