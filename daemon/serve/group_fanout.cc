@@ -11,6 +11,7 @@
 
 #include "daemon/host/logger.h"
 #include "daemon/host/thread_name.h"
+#include "daemon/serve/host_port.h"
 #include "daemon/serve/http_client.h"
 
 namespace handoff {
@@ -158,10 +159,13 @@ std::string ReachableHost() {
 
 std::string AdvertiseUrl(const std::string& advertise_url, const std::string& bound, bool tls) {
   if (!advertise_url.empty()) return advertise_url;
-  std::size_t colon = bound.rfind(':');
-  std::string host = bound.substr(0, colon);
-  if (host == "0.0.0.0" || host == "[::]" || host.empty()) host = ReachableHost();
-  return (tls ? "https://" : "http://") + host + bound.substr(colon);
+  auto [host, port] = SplitHostPort(bound).value_or(std::make_pair(std::string(), std::string()));
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    host = ReachableHost();
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return (tls ? "https://" : "http://") + host + ":" + port;
 }
 
 }  // namespace handoff

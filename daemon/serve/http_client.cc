@@ -10,6 +10,9 @@
 #include <memory>
 #include <optional>
 #include <openssl/ssl.h>
+#include <tuple>
+
+#include "daemon/serve/host_port.h"
 
 namespace handoff {
 
@@ -41,20 +44,10 @@ std::optional<Url> ParseUrl(std::string_view text) {
     return std::nullopt;
   }
   std::size_t slash = text.find('/');
-  std::string_view authority = text.substr(0, slash);
   url.target = slash == std::string_view::npos ? "/" : std::string(text.substr(slash));
-  std::size_t colon = authority.rfind(':');
-  if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) {
-    url.host = std::string(authority);
-    url.port = url.tls ? "443" : "80";
-  } else {
-    url.host = std::string(authority.substr(0, colon));
-    url.port = std::string(authority.substr(colon + 1));
-  }
-  if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
-    url.host = url.host.substr(1, url.host.size() - 2);
-  }
-  if (url.host.empty() || url.port.empty()) return std::nullopt;
+  auto host_port = SplitHostPort(text.substr(0, slash));  // members' URLs name the port
+  if (!host_port || host_port->first.empty()) return std::nullopt;
+  std::tie(url.host, url.port) = std::move(*host_port);
   return url;
 }
 

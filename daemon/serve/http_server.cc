@@ -18,6 +18,7 @@
 #include "daemon/host/thread_name.h"
 #include "daemon/serve/basic_auth.h"
 #include "daemon/serve/gzip.h"
+#include "daemon/serve/host_port.h"
 #include "daemon/serve/web_security.h"
 
 namespace handoff {
@@ -384,22 +385,6 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 using PlainSession = Session<beast::tcp_stream>;
 using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
 
-// "host:port", "[v6]:port", ":port" (every interface).
-std::optional<std::pair<std::string, std::string>> SplitHostPort(const std::string& address) {
-  std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  std::string port = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
-    return std::nullopt;
-  }
-  return std::make_pair(host, port);
-}
 
 }  // namespace
 
